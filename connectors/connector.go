@@ -1,0 +1,171 @@
+// Package connectors holds eddy's sources and sinks (filesystem, datagen, print) and the
+// registry that maps a table's `'connector' = '...'` option to them.
+//
+// A connector is declared by a Factory that lists its options, so that an unknown option in
+// WITH (...) is an error naming the known ones. Sources push Arrow batches into an
+// exec.Emitter; sinks take batches. Decoding and encoding of records live in
+// connectors/format. This package must not import parser or planner.
+package connectors
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/eddysql/eddy/exec"
+)
+
+// BadRecord is an input record that could not be decoded.
+type BadRecord struct {
+	Table    string
+	Position string // "file:line", "topic/partition/offset", ...
+	Reason   string
+	Raw      []byte
+}
+
+// BadRecordHandler receives every bad record of a source. It returns a non-nil error when
+// the job must stop (`'format.on-error' = 'fail'`); the source then returns that error.
+type BadRecordHandler interface {
+	BadRecord(r BadRecord) error
+}
+
+// TableSpec is what a factory gets to build a source or a sink for one table.
+type TableSpec struct {
+	Name string
+	// Schema holds the physical columns the source must produce, in this order (the
+	// planner prunes it to the columns a query reads), or the columns a sink receives.
+	Schema *arrow.Schema
+	// Options are the table's WITH options; keys are lower case.
+	Options map[string]string
+	// BatchSize is the most rows a source puts in one batch (at least 1).
+	BatchSize int
+	// BadRecords receives records that do not decode. Never nil.
+	BadRecords BadRecordHandler
+	Mem        memory.Allocator
+}
+
+// Source reads a table.
+//
+// Run pushes batches (KindBatch; RowWatermarks nil) to out in input order until the input
+// ends or ctx is cancelled. A bounded source finishes by emitting KindEnd and returning nil;
+// an unbounded one returns ctx.Err() when cancelled. Watermarks are not a source's job: the
+// exec.WatermarkAssigner after it derives them from the table's WATERMARK clause.
+// Batches passed to out are released by the source after Emit returns.
+type Source interface {
+	Schema() *arrow.Schema
+	Run(ctx context.Context, out exec.Emitter) error
+}
+
+// Sink writes a result. Write does not take ownership of b. Close flushes and closes;
+// after Close the sink's output is complete and durable as far as its medium allows.
+type Sink interface {
+	Write(b arrow.RecordBatch) error
+	Close() error
+}
+
+// OptionSpec documents one option a connector accepts.
+type OptionSpec struct {
+	Key      string
+	Required bool
+	Default  string
+	Doc      string
+}
+
+// Factory declares a connector.
+type Factory struct {
+	Name    string
+	Aliases []string
+	Options []OptionSpec
+	// OptionPrefixes are accepted as prefixes of further keys (e.g. "fields." for datagen).
+	OptionPrefixes []string
+	// NewSource is nil for sink-only connectors; NewSink is nil for source-only ones.
+	NewSource func(spec TableSpec) (Source, error)
+	NewSink   func(spec TableSpec) (Sink, error)
+}
+
+// CommonOptions are accepted on every table; they are handled by the engine, not the connector.
+var CommonOptions = []OptionSpec{
+	{Key: "connector", Required: true, Doc: "which connector reads or writes the table"},
+	{Key: "errors.sink", Doc: "table that receives records which do not decode, with the reason"},
+	{Key: "late.sink", Doc: "table that receives records dropped as late, with the reason"},
+	{Key: "format.on-error", Default: "skip", Doc: "skip (count and report) or fail (stop the job)"},
+	{Key: "source.idle-timeout", Default: "30 s", Doc: "a partition idle this long is left out of the watermark"},
+}
+
+var registry = map[string]*Factory{}
+
+// Register adds a factory under its name and aliases. It panics on a duplicate name,
+// which is a programming error found at init.
+func Register(f *Factory) {
+	for _, n := range append([]string{f.Name}, f.Aliases...) {
+		if _, dup := registry[n]; dup {
+			panic("connectors: duplicate connector " + n)
+		}
+		registry[n] = f
+	}
+}
+
+// Lookup finds a connector by name (case-insensitive).
+func Lookup(name string) (*Factory, error) {
+	f, ok := registry[strings.ToLower(name)]
+	if !ok {
+		return nil, fmt.Errorf("unknown connector %q; known connectors: %s", name, strings.Join(Names(), ", "))
+	}
+	return f, nil
+}
+
+// Names lists the registered connector names, sorted.
+func Names() []string {
+	var out []string
+	for n, f := range registry {
+		if n == f.Name {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CheckOptions returns an error naming the first unknown or missing option, and listing the
+// known ones.
+func (f *Factory) CheckOptions(opts map[string]string) error {
+	known := map[string]bool{}
+	var names []string
+	for _, o := range append(append([]OptionSpec{}, CommonOptions...), f.Options...) {
+		known[o.Key] = true
+		names = append(names, o.Key)
+	}
+	for _, p := range f.OptionPrefixes {
+		names = append(names, p+"*")
+	}
+	sort.Strings(names)
+	var keys []string
+	for k := range opts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if known[k] {
+			continue
+		}
+		prefixed := false
+		for _, p := range f.OptionPrefixes {
+			if strings.HasPrefix(k, p) {
+				prefixed = true
+			}
+		}
+		if !prefixed {
+			return fmt.Errorf("unknown option '%s' for connector '%s'; known options: %s", k, f.Name, strings.Join(names, ", "))
+		}
+	}
+	for _, o := range f.Options {
+		if _, ok := opts[o.Key]; o.Required && !ok {
+			return fmt.Errorf("connector '%s' needs option '%s' (%s)", f.Name, o.Key, o.Doc)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+package exec
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Emitter receives an operator's output. Emit does not take ownership of m.Batch:
+// the callee Retains what it keeps, and the operator Releases its own reference after
+// Emit returns.
+type Emitter interface {
+	Emit(m Message) error
+}
+
+// EmitFunc adapts a function to Emitter.
+type EmitFunc func(m Message) error
+
+// Emit calls f.
+func (f EmitFunc) Emit(m Message) error { return f(m) }
+
+// Operator is one step of a pipeline. The contract:
+//
+//   - Process is called with messages in order from one goroutine; an operator needs no locks.
+//   - Process does not take ownership of m.Batch: it Retains what it keeps beyond the call.
+//   - Every batch an operator emits matches Schema() exactly.
+//   - An operator forwards watermarks downstream (possibly held back, never advanced past its
+//     input's) after emitting every result they complete, and emits KindEnd exactly once, after
+//     flushing all state, when it receives KindEnd.
+//   - Errors are returned, never panicked; an error stops the job.
+//   - Close releases everything the operator holds; it is idempotent and safe after an error.
+type Operator interface {
+	Schema() *arrow.Schema
+	Process(m Message, out Emitter) error
+	Close() error
+}
+
+// Stateful is implemented by operators whose state must survive a restart. Snapshot
+// writes the state as of the last processed message; Restore replaces the state of a
+// freshly built operator. The encoding is the operator's own and is versioned by it.
+type Stateful interface {
+	Operator
+	// StateID is a stable id of the operator within its plan, used to map state on restore.
+	StateID() string
+	Snapshot() ([]byte, error)
+	Restore(state []byte) error
+}
