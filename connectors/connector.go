@@ -39,6 +39,9 @@ type TableSpec struct {
 	// Schema holds the physical columns the source must produce, in this order (the
 	// planner prunes it to the columns a query reads), or the columns a sink receives.
 	Schema *arrow.Schema
+	// Columns names all the table's physical columns in declaration order, for formats
+	// whose fields are positional (CSV). Nil means Schema holds them all.
+	Columns []string
 	// Options are the table's WITH options; keys are lower case.
 	Options map[string]string
 	// BatchSize is the most rows a source puts in one batch (at least 1).
@@ -65,6 +68,36 @@ type Source interface {
 type Sink interface {
 	Write(b arrow.RecordBatch) error
 	Close() error
+}
+
+// RowKind is the change one row of an updating result makes (Flink's RowKind).
+type RowKind uint8
+
+const (
+	Insert RowKind = iota
+	UpdateBefore
+	UpdateAfter
+	Delete
+)
+
+// String is Flink's short form: +I, -U, +U, -D.
+func (k RowKind) String() string {
+	switch k {
+	case UpdateBefore:
+		return "-U"
+	case UpdateAfter:
+		return "+U"
+	case Delete:
+		return "-D"
+	}
+	return "+I"
+}
+
+// ChangelogSink is implemented by sinks that can write the row kinds of an updating
+// result; kinds[i] is the kind of row i of b. Write is the same as all rows being Insert.
+type ChangelogSink interface {
+	Sink
+	WriteChangelog(b arrow.RecordBatch, kinds []RowKind) error
 }
 
 // OptionSpec documents one option a connector accepts.

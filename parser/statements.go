@@ -35,6 +35,10 @@ type CreateTable struct {
 	Watermark   *WatermarkDef // nil when the table declares none
 	PrimaryKey  []string      // PRIMARY KEY (a, b) NOT ENFORCED, nil when absent
 	Options     []Option      // WITH ('k' = 'v', ...), in the order written
+
+	OrReplace     bool     // KDA's CREATE OR REPLACE STREAM
+	Comment       string   // COMMENT '...' after the column list
+	PartitionedBy []string // PARTITIONED BY (a, b), nil when absent
 }
 
 // ColumnDef is one column of a CREATE TABLE.
@@ -81,6 +85,9 @@ type CreateView struct {
 	OrReplace   bool
 	Columns     []string
 	Query       SQLQuery
+
+	Temporary bool
+	Comment   string
 }
 
 // DropTable is `DROP [TEMPORARY] TABLE [IF EXISTS] name`.
@@ -104,6 +111,9 @@ type Insert struct {
 	Table   string
 	Columns []string
 	Query   SQLQuery
+
+	Overwrite bool   // INSERT OVERWRITE
+	Pump      string // the KDA pump's name when written as CREATE PUMP p AS INSERT ...
 }
 
 // StatementSet is `EXECUTE STATEMENT SET BEGIN insert; ... END` (also `BEGIN STATEMENT SET; ... END;`).

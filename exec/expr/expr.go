@@ -16,6 +16,21 @@
 // Evaluation never panics on data: a value that cannot be computed (division by zero,
 // a string that does not parse in a CAST, a regex that does not match) is NULL, as
 // Flink's TRY_CAST and MySQL do.
+//
+// Building: NewCall, NewCast and NewCase type-check and insert implicit casts (numeric
+// widening INT -> BIGINT -> DECIMAL -> DOUBLE; a string compared with a temporal value is
+// parsed as that type; an untyped NULL adopts the other side's type), fold constant
+// sub-expressions, and return *TypeError for user mistakes. Functions lists what exists.
+//
+// Evaluating: Compile turns an expression into an Evaluator, which owns per-operator state
+// (compiled regexps and patterns, scratch buffers) and works on whole columns with typed
+// slices and validity bitmaps: a column is returned zero-copy, comparisons and arithmetic
+// against a literal never materialise the literal, AND/OR/NOT work a byte of rows at a time.
+// Select, Filter and TakeBatch apply a boolean condition to a batch.
+//
+// Files by theme: types.go (type names, widening), funcs.go (registry, NewCall), compile.go
+// (Evaluator, Select), vec.go and rows.go (buffer helpers), compare.go, arith.go, logic.go,
+// cond.go (CASE, COALESCE, IN), cast.go, math.go, strings.go, time.go and timefmt.go, json.go.
 package expr
 
 import (
@@ -90,6 +105,20 @@ func (c *Call) String() string {
 	parts := make([]string, len(c.Args))
 	for i, a := range c.Args {
 		parts[i] = a.String()
+	}
+	switch c.Func {
+	case "cast", "try_cast":
+		if len(parts) == 1 {
+			return strings.ToUpper(c.Func) + "(" + parts[0] + " AS " + TypeName(c.T) + ")"
+		}
+	case "neg":
+		return "(- " + parts[0] + ")"
+	case "not":
+		return "(NOT " + parts[0] + ")"
+	case "is_null", "is_not_null", "is_true", "is_false", "is_not_true", "is_not_false":
+		return "(" + parts[0] + " " + strings.ToUpper(strings.ReplaceAll(c.Func, "_", " ")) + ")"
+	case "in":
+		return "(" + parts[0] + " IN (" + strings.Join(parts[1:], ", ") + "))"
 	}
 	if isInfix(c.Func) && len(parts) == 2 {
 		return "(" + parts[0] + " " + strings.ToUpper(c.Func) + " " + parts[1] + ")"

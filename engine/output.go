@@ -1,0 +1,171 @@
+package engine
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/eddysql/eddy/connectors/format"
+)
+
+// Format is how a query's rows are printed.
+type Format string
+
+const (
+	FormatJSON      Format = "json"
+	FormatCSV       Format = "csv"
+	FormatTable     Format = "table"
+	FormatChangelog Format = "changelog"
+)
+
+// ParseFormat validates a --format value.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(s)); f {
+	case FormatJSON, FormatCSV, FormatTable, FormatChangelog:
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown format %q; formats: json, csv, table, changelog", s)
+}
+
+// resultWriter prints the batches of one query to w in a format. Writes are buffered;
+// Flush pushes them out (after each batch, so that live results appear).
+type resultWriter struct {
+	w      *bufio.Writer
+	format Format
+	schema *arrow.Schema
+	json   *format.JSONEncoder
+	csv    *format.CSVEncoder
+	widths []int
+	buf    []byte
+	rows   int64
+}
+
+func newResultWriter(w io.Writer, f Format, schema *arrow.Schema) *resultWriter {
+	rw := &resultWriter{w: bufio.NewWriterSize(w, 256<<10), format: f, schema: schema}
+	switch f {
+	case FormatJSON:
+		rw.json = format.NewJSONEncoder(schema)
+	case FormatCSV:
+		rw.csv = format.NewCSVEncoder(format.CSVOptions{FieldDelimiter: ',', QuoteCharacter: '"'})
+	case FormatTable:
+		rw.widths = make([]int, schema.NumFields())
+		for i, f := range schema.Fields() {
+			rw.widths[i] = max(utf8.RuneCountInString(f.Name), typeWidth(f.Type))
+		}
+		rw.rule()
+		rw.line(schema.Field, nil)
+		rw.rule()
+	}
+	return rw
+}
+
+// typeWidth is the display width of a column, as Flink's tableau mode fixes it per type.
+func typeWidth(t arrow.DataType) int {
+	switch t.ID() {
+	case arrow.TIMESTAMP:
+		return 23
+	case arrow.INT64, arrow.FLOAT64, arrow.DECIMAL128:
+		return 20
+	case arrow.INT32, arrow.FLOAT32:
+		return 11
+	case arrow.BOOL:
+		return 5
+	case arrow.DATE32:
+		return 10
+	}
+	return 12
+}
+
+func (rw *resultWriter) rule() {
+	rw.buf = append(rw.buf[:0], '+')
+	for _, w := range rw.widths {
+		rw.buf = append(rw.buf, strings.Repeat("-", w+2)...)
+		rw.buf = append(rw.buf, '+')
+	}
+	rw.buf = append(rw.buf, '\n')
+	rw.w.Write(rw.buf)
+}
+
+func (rw *resultWriter) line(header func(int) arrow.Field, cell func(int) string) {
+	rw.buf = append(rw.buf[:0], '|')
+	for i, w := range rw.widths {
+		var s string
+		if cell == nil {
+			s = header(i).Name
+		} else {
+			s = cell(i)
+		}
+		if n := utf8.RuneCountInString(s); n > w {
+			r := []rune(s)
+			s = string(r[:w-3]) + "..."
+		}
+		pad := w - utf8.RuneCountInString(s)
+		rw.buf = append(rw.buf, ' ')
+		if isNumeric(rw.schema.Field(i).Type) && cell != nil {
+			rw.buf = append(rw.buf, strings.Repeat(" ", pad)...)
+			rw.buf = append(rw.buf, s...)
+		} else {
+			rw.buf = append(rw.buf, s...)
+			rw.buf = append(rw.buf, strings.Repeat(" ", pad)...)
+		}
+		rw.buf = append(rw.buf, " |"...)
+	}
+	rw.buf = append(rw.buf, '\n')
+	rw.w.Write(rw.buf)
+}
+
+func isNumeric(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT32, arrow.FLOAT64, arrow.DECIMAL128:
+		return true
+	}
+	return false
+}
+
+// Write prints every row of b.
+func (rw *resultWriter) Write(b arrow.RecordBatch) error {
+	n := int(b.NumRows())
+	for r := 0; r < n; r++ {
+		switch rw.format {
+		case FormatJSON:
+			rw.buf = rw.json.AppendRow(rw.buf[:0], b, r)
+			rw.buf = append(rw.buf, '\n')
+		case FormatCSV:
+			rw.buf = rw.csv.AppendRow(rw.buf[:0], b, r)
+			rw.buf = append(rw.buf, '\n')
+		case FormatChangelog:
+			rw.buf = append(rw.buf[:0], "+I["...)
+			for c := 0; c < int(b.NumCols()); c++ {
+				if c > 0 {
+					rw.buf = append(rw.buf, ", "...)
+				}
+				rw.buf = format.AppendText(rw.buf, b.Column(c), r)
+			}
+			rw.buf = append(rw.buf, "]\n"...)
+		case FormatTable:
+			rw.line(nil, func(c int) string { return format.TextValue(b.Column(c), r) })
+			continue
+		}
+		if _, err := rw.w.Write(rw.buf); err != nil {
+			return err
+		}
+	}
+	rw.rows += int64(n)
+	return nil
+}
+
+// Flush writes out buffered rows.
+func (rw *resultWriter) Flush() error { return rw.w.Flush() }
+
+// Close ends the output (the table's closing rule and row count) and flushes.
+func (rw *resultWriter) Close() error {
+	if rw.format == FormatTable {
+		rw.rule()
+		fmt.Fprintf(rw.w, "%d row(s) in result\n", rw.rows)
+	}
+	return rw.w.Flush()
+}

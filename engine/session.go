@@ -1,0 +1,281 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	_ "github.com/eddysql/eddy/connectors" // registers the connectors
+	"github.com/eddysql/eddy/exec/expr"
+	"github.com/eddysql/eddy/parser"
+	"github.com/eddysql/eddy/planner"
+)
+
+// Session is a SQL session: a catalog, settings and where results go.
+type Session struct {
+	Planner   *planner.Planner
+	BatchSize int
+	Format    Format
+	Stdout    io.Writer
+	Stderr    io.Writer
+	mem       memory.Allocator
+	stderrMu  sync.Mutex
+	// Summaries collects one line per finished job about dropped records.
+	summaries []string
+}
+
+// NewSession returns a session printing JSON lines to stdout, with batches of 8192 rows.
+func NewSession() *Session {
+	return &Session{Planner: planner.New(), BatchSize: 8192, Format: FormatJSON, Stdout: os.Stdout, Stderr: os.Stderr, mem: memory.DefaultAllocator}
+}
+
+// SetAllocator replaces the Arrow allocator (tests use a checked one).
+func (s *Session) SetAllocator(mem memory.Allocator) { s.mem = mem }
+
+// RunScript parses and runs every statement of a script in order. It stops at the first
+// error, which is a *parser.Error when it is the user's to fix.
+func (s *Session) RunScript(ctx context.Context, file, text string) error {
+	s.Planner.AddText(file, text)
+	stmts, err := parser.Parse(file, text)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		if err := s.RunStatement(ctx, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RunStatement runs one statement. Queries and INSERTs run until their input ends or ctx
+// is cancelled.
+func (s *Session) RunStatement(ctx context.Context, st parser.Statement) error {
+	if handled, err := s.Planner.Execute(st); handled {
+		if set, ok := st.(*parser.Set); ok && err == nil {
+			return s.applySetting(set)
+		}
+		return err
+	}
+	switch x := st.(type) {
+	case *parser.Query:
+		return s.runQuery(ctx, x)
+	case *parser.Insert:
+		return s.runInserts(ctx, []*parser.Insert{x})
+	case *parser.StatementSet:
+		return s.runInserts(ctx, x.Inserts)
+	case *parser.Explain:
+		return s.explain(x)
+	case *parser.Show:
+		return s.show(x)
+	case *parser.Describe:
+		return s.describe(x)
+	}
+	return fmt.Errorf("%s: this statement is not supported by eddy run", st.Position())
+}
+
+func (s *Session) applySetting(set *parser.Set) error {
+	switch strings.ToLower(set.Key) {
+	case "eddy.batch-size", "table.exec.mini-batch.size":
+		var n int
+		if _, err := fmt.Sscan(set.Value, &n); err != nil || n < 1 {
+			return s.Planner.ErrAt(set.Pos, "a positive number of rows", "bad value '%s' for '%s'", set.Value, set.Key)
+		}
+		s.BatchSize = n
+	case "sql-client.execution.result-mode":
+		// Accepted for Flink SQL client scripts; eddy run prints rows as they come.
+	}
+	return nil
+}
+
+func (s *Session) runQuery(ctx context.Context, q *parser.Query) error {
+	plan, err := s.Planner.PlanQuery(q.Query)
+	if err != nil {
+		return err
+	}
+	out := newResultWriter(s.Stdout, s.Format, plan.Root.Props().Schema.Arrow())
+	job, err := s.buildJob(plan, out)
+	if err != nil {
+		return s.Planner.ErrAt(q.Pos, "", "%v", err)
+	}
+	return s.finish(job, job.Run(ctx))
+}
+
+// tableSink adapts a connector sink to the job's output.
+type tableSink struct {
+	sink interface {
+		Write(arrow.RecordBatch) error
+		Close() error
+	}
+}
+
+func (t tableSink) Write(b arrow.RecordBatch) error { return t.sink.Write(b) }
+func (t tableSink) Flush() error                    { return nil }
+func (t tableSink) Close() error                    { return t.sink.Close() }
+
+func (s *Session) runInserts(ctx context.Context, inserts []*parser.Insert) error {
+	var jobs []*Job
+	for _, ins := range inserts {
+		plan, err := s.Planner.PlanInsert(ins)
+		if err != nil {
+			return err
+		}
+		t := plan.Root.Table
+		sink, err := s.openSink(t)
+		if err != nil {
+			return s.Planner.ErrAt(ins.Pos, "", "%v", err)
+		}
+		job, err := s.buildJob(plan, tableSink{sink})
+		if err != nil {
+			sink.Close()
+			return s.Planner.ErrAt(ins.Pos, "", "%v", err)
+		}
+		jobs = append(jobs, job)
+	}
+	if len(jobs) == 1 {
+		return s.finish(jobs[0], jobs[0].Run(ctx))
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = j.Run(ctx)
+			if errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	var first error
+	for i, j := range jobs {
+		if err := s.finish(j, errs[i]); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// finish reports what a job dropped, so that nothing is dropped silently.
+func (s *Session) finish(j *Job, err error) error {
+	j.updateLate()
+	if n := j.Stats.Late.Load(); n > 0 && (j.table == nil || j.table.Options["late.sink"] == "") {
+		s.warnf("eddy: %d late record(s) dropped from windows of table '%s'; declare 'late.sink' on the table to keep them\n", n, j.Name)
+	}
+	if n := j.Stats.BadRecords.Load(); n > 0 {
+		where := "reported above"
+		if j.table != nil && j.table.Options["errors.sink"] != "" {
+			where = "written to table '" + j.table.Options["errors.sink"] + "'"
+		}
+		s.warnf("eddy: %d bad record(s) skipped in table '%s' (%s)\n", n, j.Name, where)
+	}
+	return err
+}
+
+func (s *Session) warnf(format string, args ...any) {
+	s.stderrMu.Lock()
+	defer s.stderrMu.Unlock()
+	fmt.Fprintf(s.Stderr, format, args...)
+}
+
+func (s *Session) explain(x *parser.Explain) error {
+	var plan *planner.Plan
+	var err error
+	switch st := x.Stmt.(type) {
+	case *parser.Query:
+		plan, err = s.Planner.PlanQuery(st.Query)
+	case *parser.Insert:
+		plan, err = s.Planner.PlanInsert(st)
+	default:
+		return s.Planner.ErrAt(x.Pos, "EXPLAIN a SELECT or an INSERT", "cannot EXPLAIN this statement")
+	}
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("== Physical Plan ==\n")
+	b.WriteString(planner.Explain(plan.Root))
+	if len(plan.Fired) > 0 {
+		b.WriteString("\n== Rewrite rules applied ==\n" + strings.Join(plan.Fired, ", ") + "\n")
+	}
+	_, err = io.WriteString(s.Stdout, b.String())
+	return err
+}
+
+func (s *Session) show(x *parser.Show) error {
+	var names []string
+	switch x.What {
+	case "TABLES":
+		names = s.Planner.Cat.TableNames()
+	case "VIEWS":
+		names = s.Planner.Cat.ViewNames()
+	case "FUNCTIONS":
+		for _, f := range expr.Functions {
+			names = append(names, f.Signature)
+		}
+		names = append(names, "COUNT(*), COUNT([DISTINCT] x), SUM, MIN, MAX, AVG ... [FILTER (WHERE cond)]",
+			"TUMBLE, HOP, CUMULATE, SESSION (window table functions)")
+		sort.Strings(names)
+	default:
+		return s.Planner.ErrAt(x.Pos, "SHOW TABLES, SHOW VIEWS or SHOW FUNCTIONS", "SHOW %s is not supported here", x.What)
+	}
+	for _, n := range names {
+		fmt.Fprintln(s.Stdout, n)
+	}
+	return nil
+}
+
+func (s *Session) describe(x *parser.Describe) error {
+	t := s.Planner.Cat.Table(x.Name)
+	if t == nil {
+		if v := s.Planner.Cat.View(x.Name); v != nil {
+			plan, err := s.Planner.PlanQuery(v.Query)
+			if err != nil {
+				return err
+			}
+			for _, f := range plan.Root.Props().Schema {
+				fmt.Fprintf(s.Stdout, "%s\t%s\n", f.Name, expr.TypeName(f.Type))
+			}
+			return nil
+		}
+		return s.Planner.ErrAt(x.Pos, s.Planner.RelationHint(), "unknown table '%s'", x.Name)
+	}
+	rows := t.Describe()
+	header := []string{"name", "type", "null", "key", "extras", "watermark"}
+	widths := make([]int, len(header))
+	for i, h := range header {
+		widths[i] = len(h)
+		for _, r := range rows {
+			widths[i] = max(widths[i], len(r[i]))
+		}
+	}
+	rule := "+"
+	for _, w := range widths {
+		rule += strings.Repeat("-", w+2) + "+"
+	}
+	line := func(cells []string) {
+		out := "|"
+		for i, c := range cells {
+			out += " " + c + strings.Repeat(" ", widths[i]-len(c)) + " |"
+		}
+		fmt.Fprintln(s.Stdout, out)
+	}
+	fmt.Fprintln(s.Stdout, rule)
+	line(header)
+	fmt.Fprintln(s.Stdout, rule)
+	for _, r := range rows {
+		line(r)
+	}
+	fmt.Fprintln(s.Stdout, rule)
+	return nil
+}

@@ -1,0 +1,230 @@
+package exec
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/eddysql/eddy/exec/expr"
+)
+
+// Chain connects operators in a line: each one's output is the next one's input, and the
+// last one's output goes to Out. A Chain is itself an Emitter, so a source can push into it.
+type Chain struct {
+	Ops []Operator
+	Out Emitter
+	emitters []Emitter
+}
+
+// NewChain links ops; out receives what the last operator emits.
+func NewChain(ops []Operator, out Emitter) *Chain {
+	c := &Chain{Ops: ops, Out: out}
+	c.emitters = make([]Emitter, len(ops)+1)
+	c.emitters[len(ops)] = out
+	for i := len(ops) - 1; i >= 0; i-- {
+		op, next := ops[i], c.emitters[i+1]
+		c.emitters[i] = EmitFunc(func(m Message) error { return op.Process(m, next) })
+	}
+	return c
+}
+
+// Emit pushes m into the first operator.
+func (c *Chain) Emit(m Message) error { return c.emitters[0].Emit(m) }
+
+// Close closes every operator, returning the first error.
+func (c *Chain) Close() error {
+	var first error
+	for _, op := range c.Ops {
+		if err := op.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// WatermarkAssigner derives watermarks from a table's WATERMARK clause: after each row the
+// watermark is max(previous, value of the watermark expression); it never goes back.
+// It attaches to each batch the watermark just before each of its rows, and after the batch
+// emits a KindWatermark when the watermark advanced. At end of input it emits MaxWatermark.
+type WatermarkAssigner struct {
+	schema *arrow.Schema
+	eval   expr.Evaluator
+	wm     int64
+	sent   int64
+	rowWM  []int64
+}
+
+// NewWatermarkAssigner evaluates wmExpr (a TIMESTAMP expression over the input) per row.
+func NewWatermarkAssigner(input *arrow.Schema, wmExpr expr.Expr, mem memory.Allocator) (*WatermarkAssigner, error) {
+	ev, err := expr.Compile(wmExpr, mem)
+	if err != nil {
+		return nil, err
+	}
+	return &WatermarkAssigner{schema: input, eval: ev, wm: MinWatermark, sent: MinWatermark}, nil
+}
+
+func (w *WatermarkAssigner) Schema() *arrow.Schema { return w.schema }
+func (w *WatermarkAssigner) Close() error          { return nil }
+
+// Current is the watermark after the last row seen.
+func (w *WatermarkAssigner) Current() int64 { return w.wm }
+
+func (w *WatermarkAssigner) Process(m Message, out Emitter) error {
+	switch m.Kind {
+	case KindBatch:
+		vals, err := w.eval.Eval(m.Batch)
+		if err != nil {
+			return err
+		}
+		ts := int64s(vals, nil)
+		n := int(m.Batch.NumRows())
+		// A fresh slice per batch: downstream operators may hold it until they are done.
+		rowWM := make([]int64, n)
+		cur := w.wm
+		for i := 0; i < n; i++ {
+			rowWM[i] = cur
+			if vals.IsValid(i) && ts[i] > cur {
+				cur = ts[i]
+			}
+		}
+		vals.Release()
+		w.wm = cur
+		if err := out.Emit(BatchMessage(m.Batch, rowWM)); err != nil {
+			return err
+		}
+		if w.wm > w.sent {
+			w.sent = w.wm
+			return out.Emit(WatermarkMessage(w.wm))
+		}
+		return nil
+	case KindWatermark:
+		return nil // a source's own watermarks are replaced by the DDL's
+	default:
+		if w.sent != MaxWatermark {
+			w.sent, w.wm = MaxWatermark, MaxWatermark
+			if err := out.Emit(WatermarkMessage(MaxWatermark)); err != nil {
+				return err
+			}
+		}
+		return out.Emit(m)
+	}
+}
+
+// Filter keeps the rows where its predicate is TRUE (NULL drops the row).
+type Filter struct {
+	schema *arrow.Schema
+	pred   expr.Evaluator
+	ctx    context.Context
+}
+
+func NewFilter(input *arrow.Schema, pred expr.Expr, mem memory.Allocator) (*Filter, error) {
+	ev, err := expr.Compile(pred, mem)
+	if err != nil {
+		return nil, err
+	}
+	return &Filter{schema: input, pred: ev, ctx: compute.WithAllocator(context.Background(), mem)}, nil
+}
+
+func (f *Filter) Schema() *arrow.Schema { return f.schema }
+func (f *Filter) Close() error          { return nil }
+
+func (f *Filter) Process(m Message, out Emitter) error {
+	if m.Kind != KindBatch {
+		return out.Emit(m)
+	}
+	mask, err := f.pred.Eval(m.Batch)
+	if err != nil {
+		return err
+	}
+	defer mask.Release()
+	bm := mask.(*array.Boolean)
+	n := bm.Len()
+	kept := 0
+	for i := 0; i < n; i++ {
+		if bm.IsValid(i) && bm.Value(i) {
+			kept++
+		}
+	}
+	switch kept {
+	case 0:
+		return nil
+	case n:
+		return out.Emit(m)
+	}
+	var rowWM []int64
+	if m.RowWatermarks != nil {
+		rowWM = make([]int64, 0, kept)
+		for i := 0; i < n; i++ {
+			if bm.IsValid(i) && bm.Value(i) {
+				rowWM = append(rowWM, m.RowWatermarks[i])
+			}
+		}
+	}
+	res, err := compute.FilterRecordBatch(f.ctx, m.Batch, mask, compute.DefaultFilterOptions())
+	if err != nil {
+		return err
+	}
+	defer res.Release()
+	return out.Emit(BatchMessage(res, rowWM))
+}
+
+// Project computes one output column per expression; rows are unchanged.
+type Project struct {
+	schema *arrow.Schema
+	evals  []expr.Evaluator
+	cols   []arrow.Array
+}
+
+// NewProject builds a projection; names gives the output column names.
+func NewProject(exprs []expr.Expr, names []string, mem memory.Allocator) (*Project, error) {
+	p := &Project{}
+	fields := make([]arrow.Field, len(exprs))
+	for i, e := range exprs {
+		ev, err := expr.Compile(e, mem)
+		if err != nil {
+			return nil, err
+		}
+		p.evals = append(p.evals, ev)
+		fields[i] = arrow.Field{Name: names[i], Type: e.Type(), Nullable: true}
+	}
+	p.schema = arrow.NewSchema(fields, nil)
+	p.cols = make([]arrow.Array, len(exprs))
+	return p, nil
+}
+
+func (p *Project) Schema() *arrow.Schema { return p.schema }
+func (p *Project) Close() error          { return nil }
+
+func (p *Project) Process(m Message, out Emitter) error {
+	if m.Kind != KindBatch {
+		return out.Emit(m)
+	}
+	for i, ev := range p.evals {
+		c, err := ev.Eval(m.Batch)
+		if err != nil {
+			for _, done := range p.cols[:i] {
+				done.Release()
+			}
+			return err
+		}
+		p.cols[i] = c
+	}
+	rec := array.NewRecordBatch(p.schema, p.cols, m.Batch.NumRows())
+	for _, c := range p.cols {
+		c.Release()
+	}
+	defer rec.Release()
+	return out.Emit(BatchMessage(rec, m.RowWatermarks))
+}
+
+var (
+	_ Operator = (*WatermarkAssigner)(nil)
+	_ Operator = (*Filter)(nil)
+	_ Operator = (*Project)(nil)
+	_ Operator = (*WindowAggregate)(nil)
+	_ Operator = (*SessionAggregate)(nil)
+	_ Operator = (*WindowAssign)(nil)
+)

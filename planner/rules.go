@@ -1,0 +1,433 @@
+package planner
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/eddysql/eddy/exec/expr"
+)
+
+// Rule is a named rewrite of the logical plan. Apply returns the new root and whether it
+// changed anything. A rule must not change the root's schema; Optimize checks that.
+type Rule struct {
+	Name  string
+	Apply func(Node) (Node, bool)
+}
+
+// Rules are applied in this order.
+var Rules = []Rule{
+	{Name: "MergeFilters", Apply: transformUp(mergeFilters)},
+	{Name: "PushFilterThroughProject", Apply: transformUp(pushFilterThroughProject)},
+	{Name: "PushFilterBelowWindow", Apply: transformUp(pushFilterBelowWindow)},
+	{Name: "MergeFilters", Apply: transformUp(mergeFilters)},
+	{Name: "PushFilterIntoScan", Apply: transformUp(pushFilterIntoScan)},
+	{Name: "PruneColumns", Apply: pruneColumns},
+	{Name: "RemoveIdentityProject", Apply: transformUp(removeIdentityProject)},
+}
+
+// RuleTiming is how long one rule took.
+type RuleTiming struct {
+	Name  string
+	Fired bool
+	Took  time.Duration
+}
+
+// Optimize applies the rules not switched off in p.DisabledRules.
+func (p *Planner) Optimize(n Node) (Node, []RuleTiming, error) {
+	want := n.Schema()
+	var timings []RuleTiming
+	for _, r := range Rules {
+		if p.DisabledRules[r.Name] {
+			continue
+		}
+		start := time.Now()
+		out, fired := r.Apply(n)
+		timings = append(timings, RuleTiming{Name: r.Name, Fired: fired, Took: time.Since(start)})
+		if fired {
+			if !out.Schema().sameAs(want) {
+				return nil, nil, fmt.Errorf("internal error: rule %s changed the plan's schema from %v to %v", r.Name, want.Names(), out.Schema().Names())
+			}
+			p.RulesFired = append(p.RulesFired, r.Name)
+			n = out
+		}
+	}
+	return n, timings, nil
+}
+
+// transformUp applies f to every node, children first, until f reports no change.
+func transformUp(f func(Node) (Node, bool)) func(Node) (Node, bool) {
+	var walk func(Node) (Node, bool)
+	walk = func(n Node) (Node, bool) {
+		changed := false
+		ins := n.Inputs()
+		if len(ins) > 0 {
+			newIns := make([]Node, len(ins))
+			for i, in := range ins {
+				c, ch := walk(in)
+				newIns[i] = c
+				changed = changed || ch
+			}
+			if changed {
+				n = withInputs(n, newIns)
+			}
+		}
+		for {
+			out, ch := f(n)
+			if !ch {
+				break
+			}
+			changed = true
+			// The rewrite may expose a new match below; walk again.
+			n, _ = walk(out)
+		}
+		return n, changed
+	}
+	return walk
+}
+
+func withInputs(n Node, ins []Node) Node {
+	switch x := n.(type) {
+	case *Filter:
+		c := *x
+		c.Input = ins[0]
+		return &c
+	case *Project:
+		c := *x
+		c.Input = ins[0]
+		return &c
+	case *WindowTVF:
+		c := *x
+		c.Input = ins[0]
+		return &c
+	case *WindowAggregate:
+		c := *x
+		c.Input = ins[0]
+		return &c
+	}
+	return n
+}
+
+func and(a, b expr.Expr) expr.Expr {
+	if a == nil {
+		return b
+	}
+	e, err := expr.NewCall("and", a, b)
+	if err != nil {
+		panic("planner: AND of two predicates: " + err.Error()) // both are BOOLEAN by construction
+	}
+	return e
+}
+
+func mergeFilters(n Node) (Node, bool) {
+	f, ok := n.(*Filter)
+	if !ok {
+		return n, false
+	}
+	in, ok := f.Input.(*Filter)
+	if !ok {
+		return n, false
+	}
+	return &Filter{Input: in.Input, Pred: and(in.Pred, f.Pred)}, true
+}
+
+// deterministic reports whether e gives the same value for the same row every time.
+func deterministic(e expr.Expr) bool {
+	switch x := e.(type) {
+	case *expr.Call:
+		switch x.Func {
+		case "current_timestamp", "now", "localtimestamp", "current_date", "rand", "uuid", "unix_timestamp", "proctime":
+			return false
+		}
+		for _, a := range x.Args {
+			if !deterministic(a) {
+				return false
+			}
+		}
+	case *expr.Case:
+		if x.Operand != nil && !deterministic(x.Operand) {
+			return false
+		}
+		for _, w := range x.Whens {
+			if !deterministic(w.Cond) || !deterministic(w.Then) {
+				return false
+			}
+		}
+		if x.Else != nil && !deterministic(x.Else) {
+			return false
+		}
+	}
+	return true
+}
+
+// substitute replaces each column i of e with exprs[i].
+func substitute(e expr.Expr, exprs []expr.Expr) expr.Expr {
+	switch x := e.(type) {
+	case *expr.Column:
+		return exprs[x.Index]
+	case *expr.Call:
+		c := *x
+		c.Args = make([]expr.Expr, len(x.Args))
+		for i, a := range x.Args {
+			c.Args[i] = substitute(a, exprs)
+		}
+		return &c
+	case *expr.Case:
+		c := *x
+		if x.Operand != nil {
+			c.Operand = substitute(x.Operand, exprs)
+		}
+		c.Whens = make([]expr.When, len(x.Whens))
+		for i, w := range x.Whens {
+			c.Whens[i] = expr.When{Cond: substitute(w.Cond, exprs), Then: substitute(w.Then, exprs)}
+		}
+		if x.Else != nil {
+			c.Else = substitute(x.Else, exprs)
+		}
+		return &c
+	}
+	return e
+}
+
+// remap renumbers the columns of e: column i becomes m[i].
+func remap(e expr.Expr, m []int) expr.Expr { return substituteCols(e, m) }
+
+func substituteCols(e expr.Expr, m []int) expr.Expr {
+	switch x := e.(type) {
+	case *expr.Column:
+		c := *x
+		c.Index = m[x.Index]
+		return &c
+	case *expr.Call:
+		c := *x
+		c.Args = make([]expr.Expr, len(x.Args))
+		for i, a := range x.Args {
+			c.Args[i] = substituteCols(a, m)
+		}
+		return &c
+	case *expr.Case:
+		c := *x
+		if x.Operand != nil {
+			c.Operand = substituteCols(x.Operand, m)
+		}
+		c.Whens = make([]expr.When, len(x.Whens))
+		for i, w := range x.Whens {
+			c.Whens[i] = expr.When{Cond: substituteCols(w.Cond, m), Then: substituteCols(w.Then, m)}
+		}
+		if x.Else != nil {
+			c.Else = substituteCols(x.Else, m)
+		}
+		return &c
+	}
+	return e
+}
+
+func pushFilterThroughProject(n Node) (Node, bool) {
+	f, ok := n.(*Filter)
+	if !ok {
+		return n, false
+	}
+	p, ok := f.Input.(*Project)
+	if !ok {
+		return n, false
+	}
+	for _, c := range columnsOf(f.Pred) {
+		if !deterministic(p.Exprs[c]) {
+			return n, false
+		}
+	}
+	np := *p
+	np.Input = &Filter{Input: p.Input, Pred: substitute(f.Pred, p.Exprs)}
+	return &np, true
+}
+
+func pushFilterBelowWindow(n Node) (Node, bool) {
+	f, ok := n.(*Filter)
+	if !ok {
+		return n, false
+	}
+	w, ok := f.Input.(*WindowTVF)
+	if !ok {
+		return n, false
+	}
+	width := len(w.Input.Schema())
+	for _, c := range columnsOf(f.Pred) {
+		if c >= width {
+			return n, false
+		}
+	}
+	nw := *w
+	nw.Input = &Filter{Input: w.Input, Pred: f.Pred}
+	return &nw, true
+}
+
+func pushFilterIntoScan(n Node) (Node, bool) {
+	f, ok := n.(*Filter)
+	if !ok {
+		return n, false
+	}
+	s, ok := f.Input.(*Scan)
+	if !ok {
+		return n, false
+	}
+	ns := *s
+	ns.Filter = and(s.Filter, remap(f.Pred, s.Cols))
+	return &ns, true
+}
+
+func removeIdentityProject(n Node) (Node, bool) {
+	p, ok := n.(*Project)
+	if !ok {
+		return n, false
+	}
+	in := p.Input.Schema()
+	if len(p.Exprs) != len(in) {
+		return n, false
+	}
+	for i, e := range p.Exprs {
+		c, ok := e.(*expr.Column)
+		if !ok || c.Index != i || c.Name != in[i].Name || p.Names[i] != in[i].Name {
+			return n, false
+		}
+	}
+	if p.Qualifier != "" {
+		return n, false
+	}
+	return p.Input, true
+}
+
+// pruneColumns makes every node below the root produce only the columns used above it,
+// and scans read only those (plus what their watermark and filter need).
+func pruneColumns(root Node) (Node, bool) {
+	all := make([]bool, len(root.Schema()))
+	for i := range all {
+		all[i] = true
+	}
+	out, _, changed := prune(root, all)
+	return out, changed
+}
+
+// prune returns n rewritten to produce at least the required columns, and a mapping from
+// n's old column indexes to the new ones (-1 for a dropped column).
+func prune(n Node, required []bool) (Node, []int, bool) {
+	switch x := n.(type) {
+	case *Scan:
+		var cols []int
+		m := make([]int, len(x.Cols))
+		for i, c := range x.Cols {
+			m[i] = -1
+			if required[i] {
+				m[i] = len(cols)
+				cols = append(cols, c)
+			}
+		}
+		if len(cols) == len(x.Cols) {
+			return n, m, false
+		}
+		ns := *x
+		ns.Cols = cols
+		return &ns, m, true
+	case *Filter:
+		req := append([]bool{}, required...)
+		for _, c := range columnsOf(x.Pred) {
+			req[c] = true
+		}
+		in, m, ch := prune(x.Input, req)
+		if !ch {
+			return n, identity(len(required)), false
+		}
+		return &Filter{Input: in, Pred: remap(x.Pred, m)}, m, true
+	case *Project:
+		var exprs []expr.Expr
+		var names []string
+		m := make([]int, len(x.Exprs))
+		req := make([]bool, len(x.Input.Schema()))
+		for i, e := range x.Exprs {
+			m[i] = -1
+			if required[i] {
+				m[i] = len(exprs)
+				exprs = append(exprs, e)
+				names = append(names, x.Names[i])
+				for _, c := range columnsOf(e) {
+					req[c] = true
+				}
+			}
+		}
+		in, im, ch := prune(x.Input, req)
+		if !ch && len(exprs) == len(x.Exprs) {
+			return n, m, false
+		}
+		for i := range exprs {
+			exprs[i] = remap(exprs[i], im)
+		}
+		return &Project{Input: in, Exprs: exprs, Names: names, Qualifier: x.Qualifier}, m, true
+	case *WindowTVF:
+		width := len(x.Input.Schema())
+		req := append([]bool{}, required[:width]...)
+		req[x.Window.TimeCol] = true
+		for _, k := range x.PartitionKeys {
+			req[k] = true
+		}
+		in, im, ch := prune(x.Input, req)
+		if !ch {
+			return n, identity(len(required)), false
+		}
+		nw := *x
+		nw.Input = in
+		nw.Window.TimeCol = im[x.Window.TimeCol]
+		nw.PartitionKeys = nil
+		for _, k := range x.PartitionKeys {
+			nw.PartitionKeys = append(nw.PartitionKeys, im[k])
+		}
+		newWidth := len(in.Schema())
+		m := make([]int, len(required))
+		copy(m, im)
+		for j := 0; j < 3; j++ {
+			m[width+j] = newWidth + j
+		}
+		return &nw, m, true
+	case *WindowAggregate:
+		req := make([]bool, len(x.Input.Schema()))
+		req[x.Window.TimeCol] = true
+		for _, k := range x.Keys {
+			req[k] = true
+		}
+		for _, a := range x.Aggs {
+			if a.Arg >= 0 {
+				req[a.Arg] = true
+			}
+			if a.Filter >= 0 {
+				req[a.Filter] = true
+			}
+		}
+		in, im, ch := prune(x.Input, req)
+		if !ch {
+			return n, identity(len(required)), false
+		}
+		na := *x
+		na.Input = in
+		na.Window.TimeCol = im[x.Window.TimeCol]
+		na.Keys = nil
+		for _, k := range x.Keys {
+			na.Keys = append(na.Keys, im[k])
+		}
+		na.Aggs = append(na.Aggs[:0:0], x.Aggs...)
+		for i := range na.Aggs {
+			if na.Aggs[i].Arg >= 0 {
+				na.Aggs[i].Arg = im[na.Aggs[i].Arg]
+			}
+			if na.Aggs[i].Filter >= 0 {
+				na.Aggs[i].Filter = im[na.Aggs[i].Filter]
+			}
+		}
+		return &na, identity(len(required)), true
+	}
+	return n, identity(len(required)), false
+}
+
+func identity(n int) []int {
+	m := make([]int, n)
+	for i := range m {
+		m[i] = i
+	}
+	return m
+}
