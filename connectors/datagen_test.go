@@ -77,14 +77,14 @@ func TestDatagenSeedRepeats(t *testing.T) {
 
 func TestDatagenErrors(t *testing.T) {
 	for opts, want := range map[string]string{
-		"fields.nope.min=1":        "option 'fields.nope.min' names unknown column 'nope'",
-		"fields.id.colour=1":       "unknown property 'colour' in option 'fields.id.colour'",
-		"fields.id.kind=sequence":  "sequence field 'id' needs 'fields.id.start' and 'fields.id.end'",
-		"fields.ts.kind=sequence":  "needs 'fields.ts.start'",
-		"fields.small.max=abc":     "option 'fields.small.max' must be a number, got 'abc'",
-		"rows-per-second=fast":     "option 'rows-per-second' must be an integer, got 'fast'",
-		"fields.small.kind=weird":  "must be 'random' or 'sequence'",
-		"fields.small.min=1e12":    "", // clamps nothing: min above max is the error below
+		"fields.nope.min=1":       "option 'fields.nope.min' names unknown column 'nope'",
+		"fields.id.colour=1":      "unknown property 'colour' in option 'fields.id.colour'",
+		"fields.id.kind=sequence": "sequence field 'id' needs 'fields.id.start' and 'fields.id.end'",
+		"fields.ts.kind=sequence": "needs 'fields.ts.start'",
+		"fields.small.max=abc":    "option 'fields.small.max' must be a number, got 'abc'",
+		"rows-per-second=fast":    "option 'rows-per-second' must be an integer, got 'fast'",
+		"fields.small.kind=weird": "must be 'random' or 'sequence'",
+		"fields.small.min=1e12":   "", // clamps nothing: min above max is the error below
 	} {
 		k, v, _ := strings.Cut(opts, "=")
 		f, _ := Lookup("datagen")

@@ -18,12 +18,12 @@ import (
 
 // Job is one running pipeline: a source, a chain of operators and a sink.
 type Job struct {
-	Name   string
-	source connectors.Source
-	chain  *exec.Chain
-	aggs   []lateCounter
-	table  *planner.Table
-	Stats  *Stats
+	Name    string
+	source  connectors.Source
+	chain   *exec.Chain
+	aggs    []lateCounter
+	table   *planner.Table
+	Stats   *Stats
 	closers []func() error
 }
 

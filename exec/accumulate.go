@@ -90,7 +90,8 @@ type accumulator interface {
 	update(arg arrow.Array, groups []int32)
 	merge(dst, src int32)
 	emit(b array.Builder, g int32)
-	state() any // the vectors, for snapshots
+	// stateRefs points at the state vectors, for snapshots (gob-encoded in this order).
+	stateRefs() []any
 }
 
 func newAccumulator(spec AggSpec, argType arrow.DataType) (accumulator, error) {
@@ -148,7 +149,7 @@ func (a *countAcc) merge(d, s int32) { a.counts[d] += a.counts[s] }
 func (a *countAcc) emit(b array.Builder, g int32) {
 	b.(*array.Int64Builder).Append(a.counts[g])
 }
-func (a *countAcc) state() any { return a.counts }
+func (a *countAcc) stateRefs() []any { return []any{&a.counts} }
 func (a *countAcc) update(arg arrow.Array, groups []int32) {
 	c := a.counts
 	if a.star || arg.NullN() == 0 {
@@ -292,7 +293,7 @@ func (a *sumIntAcc) merge(d, s int32) {
 	a.sums[d] += a.sums[s]
 	a.counts[d] += a.counts[s]
 }
-func (a *sumIntAcc) state() any { return [2][]int64{a.sums, a.counts} }
+func (a *sumIntAcc) stateRefs() []any { return []any{&a.sums, &a.counts} }
 func (a *sumIntAcc) update(arg arrow.Array, groups []int32) {
 	vals := int64s(arg, a.scratch)
 	a.scratch = vals[:0]
@@ -329,12 +330,7 @@ func (a *sumFloatAcc) merge(d, s int32) {
 	a.sums[d] += a.sums[s]
 	a.counts[d] += a.counts[s]
 }
-func (a *sumFloatAcc) state() any {
-	return struct {
-		S []float64
-		C []int64
-	}{a.sums, a.counts}
-}
+func (a *sumFloatAcc) stateRefs() []any { return []any{&a.sums, &a.counts} }
 func (a *sumFloatAcc) update(arg arrow.Array, groups []int32) {
 	vals := float64s(arg, a.scratch)
 	a.scratch = vals[:0]
@@ -371,12 +367,7 @@ func (a *sumDecimalAcc) merge(d, s int32) {
 	a.sums[d] = a.sums[d].Add(a.sums[s])
 	a.counts[d] += a.counts[s]
 }
-func (a *sumDecimalAcc) state() any {
-	return struct {
-		S []decimal128.Num
-		C []int64
-	}{a.sums, a.counts}
-}
+func (a *sumDecimalAcc) stateRefs() []any { return []any{&decimalVec{&a.sums}, &a.counts} }
 func (a *sumDecimalAcc) update(arg arrow.Array, groups []int32) {
 	d := arg.(*array.Decimal128)
 	for i, g := range groups {
@@ -418,14 +409,9 @@ type minMaxIntAcc struct {
 	scratch []int64
 }
 
-func (a *minMaxIntAcc) grow(n int)    { a.vals = growTo(a.vals, n); a.has = growTo(a.has, n) }
-func (a *minMaxIntAcc) reset(g int32) { a.vals[g], a.has[g] = 0, false }
-func (a *minMaxIntAcc) state() any {
-	return struct {
-		V []int64
-		H []bool
-	}{a.vals, a.has}
-}
+func (a *minMaxIntAcc) grow(n int)       { a.vals = growTo(a.vals, n); a.has = growTo(a.has, n) }
+func (a *minMaxIntAcc) reset(g int32)    { a.vals[g], a.has[g] = 0, false }
+func (a *minMaxIntAcc) stateRefs() []any { return []any{&a.vals, &a.has} }
 func (a *minMaxIntAcc) put(g int32, v int64) {
 	if !a.has[g] || (a.max && v > a.vals[g]) || (!a.max && v < a.vals[g]) {
 		a.vals[g], a.has[g] = v, true
@@ -461,14 +447,9 @@ type minMaxFloatAcc struct {
 	scratch []float64
 }
 
-func (a *minMaxFloatAcc) grow(n int)    { a.vals = growTo(a.vals, n); a.has = growTo(a.has, n) }
-func (a *minMaxFloatAcc) reset(g int32) { a.vals[g], a.has[g] = 0, false }
-func (a *minMaxFloatAcc) state() any {
-	return struct {
-		V []float64
-		H []bool
-	}{a.vals, a.has}
-}
+func (a *minMaxFloatAcc) grow(n int)       { a.vals = growTo(a.vals, n); a.has = growTo(a.has, n) }
+func (a *minMaxFloatAcc) reset(g int32)    { a.vals[g], a.has[g] = 0, false }
+func (a *minMaxFloatAcc) stateRefs() []any { return []any{&a.vals, &a.has} }
 func (a *minMaxFloatAcc) put(g int32, v float64) {
 	if !a.has[g] || (a.max && v > a.vals[g]) || (!a.max && v < a.vals[g]) || math.IsNaN(a.vals[g]) {
 		a.vals[g], a.has[g] = v, true
@@ -503,14 +484,9 @@ type minMaxStringAcc struct {
 	has  []bool
 }
 
-func (a *minMaxStringAcc) grow(n int)    { a.vals = growTo(a.vals, n); a.has = growTo(a.has, n) }
-func (a *minMaxStringAcc) reset(g int32) { a.vals[g], a.has[g] = "", false }
-func (a *minMaxStringAcc) state() any {
-	return struct {
-		V []string
-		H []bool
-	}{a.vals, a.has}
-}
+func (a *minMaxStringAcc) grow(n int)       { a.vals = growTo(a.vals, n); a.has = growTo(a.has, n) }
+func (a *minMaxStringAcc) reset(g int32)    { a.vals[g], a.has[g] = "", false }
+func (a *minMaxStringAcc) stateRefs() []any { return []any{&a.vals, &a.has} }
 func (a *minMaxStringAcc) put(g int32, v string) {
 	if !a.has[g] || (a.max && v > a.vals[g]) || (!a.max && v < a.vals[g]) {
 		a.vals[g], a.has[g] = string([]byte(v)), true // copy: v points into a batch buffer
@@ -543,14 +519,9 @@ type minMaxDecimalAcc struct {
 	has  []bool
 }
 
-func (a *minMaxDecimalAcc) grow(n int)    { a.vals = growTo(a.vals, n); a.has = growTo(a.has, n) }
-func (a *minMaxDecimalAcc) reset(g int32) { a.vals[g], a.has[g] = decimal128.Num{}, false }
-func (a *minMaxDecimalAcc) state() any {
-	return struct {
-		V []decimal128.Num
-		H []bool
-	}{a.vals, a.has}
-}
+func (a *minMaxDecimalAcc) grow(n int)       { a.vals = growTo(a.vals, n); a.has = growTo(a.has, n) }
+func (a *minMaxDecimalAcc) reset(g int32)    { a.vals[g], a.has[g] = decimal128.Num{}, false }
+func (a *minMaxDecimalAcc) stateRefs() []any { return []any{&decimalVec{&a.vals}, &a.has} }
 func (a *minMaxDecimalAcc) put(g int32, v decimal128.Num) {
 	if !a.has[g] || (a.max && v.Greater(a.vals[g])) || (!a.max && v.Less(a.vals[g])) {
 		a.vals[g], a.has[g] = v, true

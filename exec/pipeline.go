@@ -14,8 +14,8 @@ import (
 // Chain connects operators in a line: each one's output is the next one's input, and the
 // last one's output goes to Out. A Chain is itself an Emitter, so a source can push into it.
 type Chain struct {
-	Ops []Operator
-	Out Emitter
+	Ops      []Operator
+	Out      Emitter
 	emitters []Emitter
 }
 
@@ -101,7 +101,15 @@ func (w *WatermarkAssigner) Process(m Message, out Emitter) error {
 		}
 		return nil
 	case KindWatermark:
-		return nil // a source's own watermarks are replaced by the DDL's
+		// A source's own watermark (an idle source, a test driver) is a floor for the DDL's.
+		if m.Watermark > w.wm {
+			w.wm = m.Watermark
+		}
+		if w.wm > w.sent {
+			w.sent = w.wm
+			return out.Emit(WatermarkMessage(w.wm))
+		}
+		return nil
 	default:
 		if w.sent != MaxWatermark {
 			w.sent, w.wm = MaxWatermark, MaxWatermark

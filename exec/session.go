@@ -213,7 +213,7 @@ func (s *SessionAggregate) processBatch(m Message, out Emitter) error {
 		}
 		groups[i] = cur.g
 		rest = append(rest, cur)
-		sort.Slice(rest, func(a, b int) bool { return rest[a].start < rest[b].start })
+		sortSessions(rest)
 		s.storeOpen(rest)
 	}
 	for i, g := range groups {
@@ -265,4 +265,8 @@ func (s *SessionAggregate) emitClosed(out Emitter) error {
 	rec := bld.NewRecordBatch()
 	defer rec.Release()
 	return out.Emit(BatchMessage(rec, nil))
+}
+
+func sortSessions(ss []session) {
+	sort.Slice(ss, func(a, b int) bool { return ss[a].start < ss[b].start })
 }

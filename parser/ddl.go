@@ -103,16 +103,25 @@ func (p *stmtParser) createTable(pos Pos, temporary, orReplace, table bool) (*Cr
 	return ct, nil
 }
 
-// splitTop splits tokens [i, j) at commas outside brackets.
+// splitTop splits tokens [i, j) at commas outside brackets, including the angle
+// brackets of ARRAY<...>, MAP<...>, ROW<...> and MULTISET<...> types.
 func splitTop(toks []token, match []int, i, j int) []span {
 	var out []span
 	s := i
+	angles := 0 // open < of ARRAY<, MAP<, ROW<, MULTISET< types
 	for k := i; k < j; k++ {
 		if m := match[k]; m > k {
 			k = m
 			continue
 		}
-		if toks[k].is(",") {
+		switch t := toks[k]; {
+		case t.is("<") && k > i && (toks[k-1].is("ARRAY") || toks[k-1].is("MAP") || toks[k-1].is("ROW") || toks[k-1].is("MULTISET")):
+			angles++
+		case t.is(">") && angles > 0:
+			angles--
+		case t.is("<>") && angles > 0: // ARRAY<> is not a type; keep counting sane
+		}
+		if toks[k].is(",") && angles == 0 {
 			out = append(out, span{s, k})
 			s = k + 1
 		}

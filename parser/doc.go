@@ -62,6 +62,9 @@
 //	__full_join(cond)                  FULL [OUTER] JOIN t ON cond becomes
 //	                                   LEFT JOIN t ON __full_join(cond) (TiDB has no full join)
 //	__first_value(e) __last_value(e)   FIRST_VALUE / LAST_VALUE as aggregates (without OVER)
+//	__array(e1, e2, ...)               ARRAY[e1, e2, ...]
+//	__map(k1, v1, k2, v2, ...)         MAP[k1, v1, k2, v2, ...]
+//	__item(x, i)                       x[i]: array element (1-based, as in Flink) or map value
 //
 // Also rewritten, without markers: FOR SYSTEM_TIME AS OF x [AS a] becomes TiDB's
 // [AS a] AS OF TIMESTAMP x (ast.TableName.AsOf); VALUES (..), (..) becomes VALUES

@@ -271,6 +271,9 @@ func TestRewrites(t *testing.T) {
 		{"step", "SELECT STREAM STEP(s.ROWTIME BY INTERVAL '1' MINUTE) FROM s", "__step", 2, ""},
 		{"full join", "SELECT * FROM a FULL OUTER JOIN b ON a.k = b.k WHERE a.x > 1", "__full_join", 1, ""},
 		{"first_value agg", "SELECT k, FIRST_VALUE(x) FROM t GROUP BY k", "__first_value", 1, ""},
+		{"array", "SELECT ARRAY[1, 2, a] FROM t", "__array", 3, ""},
+		{"map", "SELECT MAP['a', 1, 'b', x] FROM t", "__map", 4, ""},
+		{"subscript", "SELECT tags[1], m['k'] FROM t WHERE f(x)[2] > 1", "__item", 2, ""},
 		{"proctime", "SELECT PROCTIME() FROM t", "proctime", 0, ""},
 		{"current_watermark", "SELECT * FROM t WHERE CURRENT_WATERMARK(ts) IS NULL OR ts > CURRENT_WATERMARK(ts)", "current_watermark", 1, ""},
 	}
@@ -286,8 +289,16 @@ func TestRewrites(t *testing.T) {
 			}
 		})
 	}
+	// Chained subscripts nest.
+	q := query(t, "SELECT a.b[1]['k'] FROM t")
+	outer := q.Node.(*ast.SelectStmt).Fields.Fields[0].Expr.(*ast.FuncCallExpr)
+	assert.Equal(t, "__item", outer.FnName.L, q.Src.SQL())
+	inner := outer.Args[0].(*ast.FuncCallExpr)
+	assert.Equal(t, "__item", inner.FnName.L)
+	assert.Equal(t, "k", strArg(t, outer.Args[1]))
+
 	// IS DISTINCT FROM takes whole arithmetic operands.
-	q := query(t, "SELECT * FROM t WHERE a + 1 IS NOT DISTINCT FROM f(b) * 2 AND c = 1")
+	q = query(t, "SELECT * FROM t WHERE a + 1 IS NOT DISTINCT FROM f(b) * 2 AND c = 1")
 	f := calls(q.Node, "__is_not_distinct_from")[0]
 	assert.Equal(t, "a + 1", q.Src.UserText(f.Args[0]))
 	assert.Equal(t, "f(b) * 2", q.Src.UserText(f.Args[1]))
@@ -462,7 +473,7 @@ END;
 	assert.True(t, ok)
 	assert.Len(t, stmts[20].(*StatementSet).Inserts, 2)
 	assert.Len(t, stmts[21].(*StatementSet).Inserts, 2)
-	assert.Equal(t, 18, stmts[21].(*StatementSet).Inserts[0].Pos.Line)
+	assert.Equal(t, 19, stmts[21].(*StatementSet).Inserts[0].Pos.Line)
 }
 
 func TestPositions(t *testing.T) {
@@ -498,7 +509,7 @@ func TestErrorPositions(t *testing.T) {
 		{"third statement after comment", "SET 'a' = 'b';\n/* x */ SELECT 1;\n  SELECT a FROM t WHERE", 3, 24, "end of statement", ""},
 		{"watermark without expression", "CREATE TABLE t (ts TIMESTAMP(3),\n  WATERMARK FOR ts AS) WITH ('a'='b')", 2, 22, "WATERMARK needs an expression", "WATERMARK FOR ts AS ts -"},
 		{"inside window call", "SELECT *\nFROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(ts), INTERVAL '10' SECOND))\nWHERE price > > 1", 3, 15, `near ">"`, ""},
-		{"inside window argument", "SELECT * FROM TABLE(\n  HOP(TABLE bid, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL 'x' + * 2))", 2, 69, `near "*"`, ""},
+		{"inside window argument", "SELECT * FROM TABLE(\n  HOP(TABLE bid, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL '1' MINUTE * * 2))", 2, 78, `near "*"`, ""},
 		{"descriptor missing", "SELECT * FROM TABLE(TUMBLE(TABLE bid, ts, INTERVAL '10' SECOND))", 1, 39, "DESCRIPTOR(column)", "TUMBLE(TABLE t, DESCRIPTOR(ts)"},
 		{"hop missing size", "SELECT * FROM TABLE(HOP(TABLE bid, DESCRIPTOR(ts), INTERVAL '10' SECOND))", 1, 72, "size is missing", "HOP(TABLE t"},
 		{"unknown statement", "SELECT 1;\nSELEC a FROM t", 2, 1, `unknown statement "SELEC"`, "did you mean SELECT"},

@@ -112,6 +112,9 @@ func (r *rewriter) rw(i, j int) {
 func (r *rewriter) construct(k, lo, hi, lvl int) int {
 	t := r.toks[k]
 	next := r.tok(k + 1)
+	if t.is("[") && k > lo {
+		return r.subscript(k, lo, lvl)
+	}
 	if t.kind != tkWord {
 		return k
 	}
@@ -166,6 +169,17 @@ func (r *rewriter) construct(k, lo, hi, lvl int) int {
 		// As aggregates (no OVER) Flink allows them; TiDB only knows the window functions.
 		if c := r.closer(k + 1); c > 0 && !r.tok(c+1).is("OVER") {
 			return r.renameCall(k, "__"+strings.ToLower(t.up))
+		}
+	case "ARRAY", "MAP":
+		if next.is("[") {
+			c := r.closer(k + 1)
+			if c < 0 {
+				return k
+			}
+			r.out.synth("__"+strings.ToLower(t.up)+"(", t.start, r.toks[c].end)
+			r.rw(k+2, c)
+			r.out.synthGlued(")", r.toks[c].start, r.toks[c].end)
+			return c + 1
 		}
 	case "FULL":
 		if next.is("JOIN") || next.is("OUTER") && r.tok(k+2).is("JOIN") {
@@ -441,6 +455,30 @@ func (r *rewriter) filter(k, lo, lvl int) int {
 	return c + 1
 }
 
+// subscript rewrites `x[i]` (array element, map value) into __item(x, i); x has
+// already been emitted and is wrapped.
+func (r *rewriter) subscript(k, lo, lvl int) int {
+	c := r.closer(k)
+	prev := r.toks[k-1]
+	if c < 0 || !(prev.isName() || prev.is(")") || prev.is("]")) {
+		return k
+	}
+	s := r.atomStart(k-1, lo)
+	if s >= k || r.markLevel[s] != lvl {
+		return k
+	}
+	mark := r.mark[s]
+	r.out.truncate(mark)
+	r.out.synth("__item(", r.toks[s].start, r.toks[c].end)
+	r.rw(s, k)
+	r.out.synthGlued(",", r.toks[k].start, r.toks[k].end)
+	r.rw(k+1, c)
+	r.out.synthGlued(")", r.toks[c].start, r.toks[c].end)
+	// x[1][2]: the next subscript wraps this one, from the same start.
+	r.mark[s], r.markLevel[s] = mark, lvl
+	return c + 1
+}
+
 // isDistinct rewrites `x IS [NOT] DISTINCT FROM y` into __is_[not_]distinct_from(x, y).
 // The operands are found on tokens: x extends back over names, calls, literals,
 // brackets and arithmetic operators, y forward likewise; comparison and logical
@@ -504,6 +542,15 @@ func (r *rewriter) atomStart(p, lo int) int {
 			return r.qualifiedStart(o-1, lo)
 		}
 		return o
+	case t.is("]"):
+		o := r.match[p]
+		if o < lo || o-1 < lo {
+			return p + 1
+		}
+		if r.toks[o-1].is("ARRAY") || r.toks[o-1].is("MAP") {
+			return o - 1
+		}
+		return r.atomStart(o-1, lo)
 	case t.kind == tkWord && operandStop[t.up]:
 		return p + 1
 	case t.kind == tkWord || t.kind == tkQuoted:

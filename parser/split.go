@@ -10,8 +10,8 @@ type stmtSpan struct{ i, j int }
 func splitStatements(toks []token) []stmtSpan {
 	var out []stmtSpan
 	start := 0
-	depth := 0    // brackets
-	blocks := 0   // open BEGIN / CASE blocks of a statement set
+	depth := 0  // brackets
+	blocks := 0 // open BEGIN / CASE blocks of a statement set
 	inSet := false
 	for k := 0; k < len(toks); k++ {
 		t := toks[k]

@@ -24,9 +24,17 @@ var tidbParsers = sync.Pool{New: func() any {
 }}
 
 // parseTiDB parses the rewritten text of src as exactly one statement.
-func parseTiDB(src *Source) (ast.StmtNode, *Error) {
+func parseTiDB(src *Source) (st ast.StmtNode, perr *Error) {
 	p := tidbParsers.Get().(*tidb.Parser)
-	defer tidbParsers.Put(p)
+	defer func() {
+		// Parse never panics: a panic inside TiDB's parser becomes a user error at the
+		// statement, and the parser, whose state is unknown, is not reused.
+		if x := recover(); x != nil {
+			st, perr = nil, src.scr.errorf(src.stmtStart, "simplify the statement and report this input as a bug", sprintf("cannot parse this statement (%v)", x))
+			return
+		}
+		tidbParsers.Put(p)
+	}()
 	stmts, _, err := p.ParseSQL(src.sql)
 	if err != nil {
 		return nil, src.syntaxError(err)
@@ -148,7 +156,7 @@ func (s *Source) syntaxErrorAt(off int) *Error {
 	if ok && tok.kind == tkWord && tidbOnlyReserved[tok.up] {
 		e.Hint = sprintf("%s is a reserved word here; quote it as `%s`", near, near)
 	} else if ok && tok.kind == tkOp && (tok.up == "[" || tok.up == "]") {
-		e.Hint = "array and map constructors and subscripts (ARRAY[...], MAP[...], x[1]) are not supported yet"
+		e.Hint = "brackets are for ARRAY[a, b], MAP[k, v] and subscripts x[1], m['key']"
 	} else if ok && tok.kind == tkWord {
 		if h, found := unsupportedHints[tok.up]; found {
 			e.Hint = h

@@ -124,8 +124,12 @@ func (r *rewriter) windowTVF(k, hi int) int {
 	if timecol.i >= timecol.j || !r.toks[timecol.i].is("DESCRIPTOR") || !r.tok(timecol.i+1).is("(") ||
 		r.closer(timecol.i+1) != timecol.j-1 || timecol.i+2 >= timecol.j-1 {
 		at := r.toks[k+2].start
-		if timecol.i < timecol.j {
+		switch {
+		case timecol.i < timecol.j:
 			at = r.toks[timecol.i].start
+		case len(positional) > 0:
+			// Most often the column itself, written without DESCRIPTOR(...).
+			at = r.toks[positional[0].i].start
 		}
 		r.fail(at, windowSignature[fn], "%s needs the time attribute as DESCRIPTOR(column)", fn)
 		return k

@@ -42,9 +42,9 @@ type column struct {
 	valid []byte  // 1 per row
 	nulls int
 
-	minI, maxI  int64 // kInt range
-	prec, scale int32 // kDecimal
-	tsPerSec    int64 // kTimestamp: units per second (1, 1e3, 1e6, 1e9)
+	minI, maxI  int64  // kInt range
+	prec, scale int32  // kDecimal
+	tsPerSec    int64  // kTimestamp: units per second (1, 1e3, 1e6, 1e9)
 	seen        uint64 // decoder row stamp of the last value set in the current row
 	dates       dateCache
 }

@@ -394,7 +394,6 @@ func castFromString(mem memory.Allocator, a *array.String, to arrow.DataType) (a
 			v, err := strconv.ParseInt(strings.TrimSpace(a.Value(i)), 10, 64)
 			return v, err == nil
 		})
-		defer tmp.Release()
 		if to.ID() == arrow.INT64 {
 			return tmp, nil
 		}

@@ -404,41 +404,24 @@ func isTrueBits(a arrow.Array) []byte {
 
 func buildGreatest(c *compiler, call *Call) (evalFunc, error) {
 	mem, t := c.mem, call.T
-	op := opGt
+	sign := 1
 	if call.Func == "least" {
-		op = opLt
+		sign = -1
 	}
-	var scratch []byte
 	return c.withArgs(call.Args, func(in []arrow.Array, n int) (arrow.Array, error) {
 		which := make([]int32, n)
-		for k := 1; k < len(in); k++ {
-			better, err := compareArrays(mem, op, in[k], in[0], &scratch)
-			if err != nil {
-				return nil, err
-			}
-			// Compare against the current best of each row.
-			bb := better.(*array.Boolean)
-			for i := range which {
-				if which[i] < 0 {
-					continue
-				}
-				if in[k].IsNull(i) {
+	rows:
+		for i := range which {
+			for _, a := range in {
+				if a.IsNull(i) {
 					which[i] = -1
-					continue
+					continue rows
 				}
-				if int(which[i]) == 0 {
-					if bb.IsValid(i) && bb.Value(i) {
-						which[i] = int32(k)
-					}
-				} else if cmpRow(in[k], in[which[i]], i) == op.sign() {
+			}
+			for k := 1; k < len(in); k++ {
+				if cmpRow(in[k], in[which[i]], i)*sign > 0 {
 					which[i] = int32(k)
 				}
-			}
-			better.Release()
-		}
-		for i := range which {
-			if which[i] >= 0 && in[0].IsNull(i) {
-				which[i] = -1
 			}
 		}
 		return pick(mem, t, n, in, which)

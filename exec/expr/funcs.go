@@ -217,9 +217,9 @@ func coerce(name string, pos int, e Expr, k kind) (Expr, error) {
 // resultRule computes a call's result type from its coerced arguments.
 type resultRule func(args []Expr) arrow.DataType
 
-func fixed(t arrow.DataType) resultRule   { return func([]Expr) arrow.DataType { return t } }
-func sameAs(i int) resultRule             { return func(a []Expr) arrow.DataType { return a[i].Type() } }
-func sig(kinds ...kind) []kind            { return kinds }
+func fixed(t arrow.DataType) resultRule { return func([]Expr) arrow.DataType { return t } }
+func sameAs(i int) resultRule           { return func(a []Expr) arrow.DataType { return a[i].Type() } }
+func sig(kinds ...kind) []kind          { return kinds }
 func arity(name string, n, lo, hi int) error {
 	if n < lo || (hi >= 0 && n > hi) {
 		want := fmt.Sprint(lo)

@@ -137,7 +137,7 @@ func buildHashCode(c *compiler, call *Call) (evalFunc, error) {
 }
 
 // substr implements SQL SUBSTRING on characters, following Flink: pos 0 acts as 1, a
-// negative pos counts from the end, anything past the end is ''.
+// negative pos counts from the end, anything past the end is ”.
 func substr(s string, pos, length int64, hasLen bool) string {
 	var nchars int64
 	ascii := isASCII(s)

@@ -382,10 +382,13 @@ func diffUnits(a, b int64, u string) int64 {
 	}
 	ta, tb := split(a), split(b)
 	months := int64(tb.y-ta.y)*12 + int64(tb.mo-ta.mo)
-	// Not a whole month yet if b's position within its month is before a's.
-	if months > 0 && addUnits(a, "MONTH", months) > b {
+	// Not a whole month yet if b's position within its month (day, then time of day) is
+	// before a's, as Calcite's subtractMonths: Jan 31 -> Feb 28 is 0 months.
+	pa := int64(ta.d)*msPerDay + floorMod(a, msPerDay)
+	pb := int64(tb.d)*msPerDay + floorMod(b, msPerDay)
+	if months > 0 && pb < pa {
 		months--
-	} else if months < 0 && addUnits(a, "MONTH", months) < b {
+	} else if months < 0 && pb > pa {
 		months++
 	}
 	return months / int64(monthUnits[u])
