@@ -81,6 +81,22 @@ func (g *golden) reset() {
 }
 
 func (g *golden) run(t *testing.T, td *datadriven.TestData) string {
+	return g.unexpand(g.run1(t, td))
+}
+
+// unexpand turns the absolute folders back into $DATA and $TMP, so that expectations do
+// not depend on where the repository is checked out.
+func (g *golden) unexpand(s string) string {
+	data, err := filepath.Abs("../testdata/data")
+	require.NoError(g.t, err)
+	r := []string{data, "$DATA"}
+	if g.tmp != "" {
+		r = append(r, g.tmp, "$TMP")
+	}
+	return strings.NewReplacer(r...).Replace(s)
+}
+
+func (g *golden) run1(t *testing.T, td *datadriven.TestData) string {
 	g.stdout.Reset()
 	g.stderr.Reset()
 	switch td.Cmd {

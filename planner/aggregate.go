@@ -328,6 +328,14 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 		aggOut[c.node] = len(keys) + 3 + len(aggSpecs)
 		aggSpecs = append(aggSpecs, sp)
 	}
+	var carry []int
+	for _, name := range b.lateSinkColumns(base) {
+		for i, f := range baseSchema {
+			if strings.EqualFold(f.Name, name) {
+				carry = append(carry, add(&expr.Column{Index: i, Name: f.Name, T: f.Type}))
+			}
+		}
+	}
 	preNames := make([]string, len(pre))
 	for i, e := range pre {
 		preNames[i] = fmt.Sprintf("$%d", i)
@@ -343,6 +351,7 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 		Keys:     keys,
 		Aggs:     aggSpecs,
 		KeyNames: keyNames,
+		Carry:    carry,
 	}
 	for k := range windowIn {
 		windowIn[k] += len(keys)
@@ -387,4 +396,27 @@ func columnsOf(e expr.Expr) []int {
 	}
 	walk(e)
 	return out
+}
+
+// lateSinkColumns names the columns of the 'late.sink' table of the table scanned below n.
+func (b *binder) lateSinkColumns(n Node) []string {
+	for n != nil {
+		if s, ok := n.(*Scan); ok {
+			lt := b.p.Cat.Table(s.Table.Options["late.sink"])
+			if lt == nil {
+				return nil
+			}
+			var out []string
+			for _, c := range lt.Columns {
+				out = append(out, c.Name)
+			}
+			return out
+		}
+		ins := n.Inputs()
+		if len(ins) != 1 {
+			return nil
+		}
+		n = ins[0]
+	}
+	return nil
 }

@@ -109,6 +109,9 @@ type WindowAggregate struct {
 	Aggs   []exec.AggSpec
 	// KeyNames name the key columns in the output.
 	KeyNames []string
+	// Carry are input columns kept only so that late records written to the source's
+	// 'late.sink' have them.
+	Carry []int
 }
 
 func (s *Scan) Inputs() []Node            { return nil }

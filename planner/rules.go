@@ -391,6 +391,9 @@ func prune(n Node, required []bool) (Node, []int, bool) {
 		for _, k := range x.Keys {
 			req[k] = true
 		}
+		for _, c := range x.Carry {
+			req[c] = true
+		}
 		for _, a := range x.Aggs {
 			if a.Arg >= 0 {
 				req[a.Arg] = true
@@ -406,9 +409,12 @@ func prune(n Node, required []bool) (Node, []int, bool) {
 		na := *x
 		na.Input = in
 		na.Window.TimeCol = im[x.Window.TimeCol]
-		na.Keys = nil
+		na.Keys, na.Carry = nil, nil
 		for _, k := range x.Keys {
 			na.Keys = append(na.Keys, im[k])
+		}
+		for _, c := range x.Carry {
+			na.Carry = append(na.Carry, im[c])
 		}
 		na.Aggs = append(na.Aggs[:0:0], x.Aggs...)
 		for i := range na.Aggs {
