@@ -41,8 +41,10 @@ type bidRec struct {
 // watermark delay under test has some late records and some merely out-of-order ones:
 // ~35% jump back up to 15 s, ~1% jump back 45-60 s. Some timestamps are snapped to
 // whole seconds or to the last millisecond of a 10 s window, so that window edges,
-// `end - 1 ms` and exact session-gap distances actually occur in the data.
-func genBids(seed uint64, n int, nullPrices bool) []bidRec {
+// `end - 1 ms` and exact session-gap distances actually occur in the data. With spikes,
+// ~0.1% of records jump 30 s ahead: the watermark leaps and the next stretch of ordinary
+// records becomes late in bulk.
+func genBids(seed uint64, n int, nullPrices, spikes bool) []bidRec {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	cur := diffBaseMs + 61_000 // room for 60 s jumps back without leaving 2026-11-01
 	out := make([]bidRec, 0, n)
@@ -54,6 +56,8 @@ func genBids(seed uint64, n int, nullPrices bool) []bidRec {
 			ts -= 45_000 + rng.Int64N(15_000)
 		case p < 0.35:
 			ts -= rng.Int64N(15_000)
+		case spikes && p > 0.999:
+			ts += 30_000
 		}
 		switch p := rng.Float64(); {
 		case p < 0.20:
@@ -76,17 +80,27 @@ func genBids(seed uint64, n int, nullPrices bool) []bidRec {
 
 func fmtTS(ms int64) string { return time.UnixMilli(ms).UTC().Format(diffTSUnits) }
 
-// writeBids writes JSON lines; epochTS writes ts as a number, as the contract also allows.
-func writeBids(t testing.TB, path string, recs []bidRec, epochTS bool) {
+// How ts is written. The contract accepts all three encodings, in any mix.
+type tsEncoding int
+
+const (
+	tsString tsEncoding = iota // "2026-11-01 00:00:10.000"
+	tsEpoch                    // 1793491210000
+	tsMixed                    // per record: string, epoch millis or ISO-8601 with Z
+)
+
+func writeBids(t testing.TB, path string, recs []bidRec, enc tsEncoding) {
 	var b strings.Builder
-	for _, r := range recs {
+	for i, r := range recs {
 		price := "null"
 		if !r.priceNull {
 			price = strconv.FormatFloat(r.price, 'f', -1, 64)
 		}
 		ts := strconv.Quote(fmtTS(r.ts))
-		if epochTS {
+		if enc == tsEpoch || (enc == tsMixed && i%3 == 1) {
 			ts = strconv.FormatInt(r.ts, 10)
+		} else if enc == tsMixed && i%3 == 2 {
+			ts = strconv.Quote(time.UnixMilli(r.ts).UTC().Format("2006-01-02T15:04:05.000Z"))
 		}
 		fmt.Fprintf(&b, `{"auction":%d,"bidder":%d,"price":%s,"ts":%s}`+"\n", r.auction, r.bidder, price, ts)
 	}
@@ -114,17 +128,18 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-func tumbleOf(size int64) func(int64) []win {
+// Window starts are offset + k*size (k*slide for HOP), as in Flink.
+func tumbleOf(size, offset int64) func(int64) []win {
 	return func(ts int64) []win {
-		s := floorDiv(ts, size) * size
+		s := floorDiv(ts-offset, size)*size + offset
 		return []win{{s, s + size}}
 	}
 }
 
-func hopOf(slide, size int64) func(int64) []win {
+func hopOf(slide, size, offset int64) func(int64) []win {
 	return func(ts int64) []win {
 		var ws []win
-		for s := floorDiv(ts, slide) * slide; s > ts-size; s -= slide {
+		for s := floorDiv(ts-offset, slide)*slide + offset; s > ts-size; s -= slide {
 			ws = append(ws, win{s, s + size})
 		}
 		return ws
@@ -398,7 +413,7 @@ var diffQueries = []diffQuery{
 			tvfTumble10 + " GROUP BY window_start, window_end, auction",
 		cols: cols("window_start:T window_end:T auction:I c:I max_price:F sum_price:F min_bidder:I"),
 		ref: func(recs []bidRec, d int64) ([][]any, lateStats) {
-			return refWindowAgg(recs, d, tumbleOf(10*sec), all, byAuction,
+			return refWindowAgg(recs, d, tumbleOf(10*sec, 0), all, byAuction,
 				proj(true, aggCount, aggMaxPrice, aggSumPrice, aggMinBidder))
 		},
 	},
@@ -408,8 +423,26 @@ var diffQueries = []diffQuery{
 			tvfTumble10 + " GROUP BY window_start, window_end",
 		cols: cols("window_start:T window_end:T c:I avg_price:F avg_bidder:I bidders:I priced:I"),
 		ref: func(recs []bidRec, d int64) ([][]any, lateStats) {
-			return refWindowAgg(recs, d, tumbleOf(10*sec), all, noKey,
+			return refWindowAgg(recs, d, tumbleOf(10*sec, 0), all, noKey,
 				proj(false, aggCount, aggAvgPrice, aggAvgBidder, aggDistinctBidders, aggCountPrice))
+		},
+	},
+	{
+		name: "tumble_offset",
+		sql: "SELECT window_start, window_end, COUNT(*) AS c, SUM(price) AS sum_price " +
+			"FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL '3' SECOND)) GROUP BY window_start, window_end",
+		cols: cols("window_start:T window_end:T c:I sum_price:F"),
+		ref: func(recs []bidRec, d int64) ([][]any, lateStats) {
+			return refWindowAgg(recs, d, tumbleOf(10*sec, 3*sec), all, noKey, proj(false, aggCount, aggSumPrice))
+		},
+	},
+	{
+		name: "hop_offset",
+		sql: "SELECT window_start, window_end, COUNT(*) AS c " +
+			"FROM TABLE(HOP(TABLE bid, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '15' SECOND, INTERVAL '2' SECOND)) GROUP BY window_start, window_end",
+		cols: cols("window_start:T window_end:T c:I"),
+		ref: func(recs []bidRec, d int64) ([][]any, lateStats) {
+			return refWindowAgg(recs, d, hopOf(5*sec, 15*sec, 2*sec), all, noKey, proj(false, aggCount))
 		},
 	},
 	{
@@ -418,7 +451,7 @@ var diffQueries = []diffQuery{
 			"FROM TABLE(HOP(TABLE bid, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '20' SECOND)) GROUP BY window_start, window_end, auction",
 		cols: cols("window_start:T window_end:T auction:I c:I bidders:I"),
 		ref: func(recs []bidRec, d int64) ([][]any, lateStats) {
-			return refWindowAgg(recs, d, hopOf(5*sec, 20*sec), all, byAuction, proj(true, aggCount, aggDistinctBidders))
+			return refWindowAgg(recs, d, hopOf(5*sec, 20*sec, 0), all, byAuction, proj(true, aggCount, aggDistinctBidders))
 		},
 	},
 	{
@@ -445,7 +478,7 @@ var diffQueries = []diffQuery{
 			"FROM bid GROUP BY TUMBLE(ts, INTERVAL '30' SECOND), auction",
 		cols: cols("ws:T we:T auction:I c:I"),
 		ref: func(recs []bidRec, d int64) ([][]any, lateStats) {
-			return refWindowAgg(recs, d, tumbleOf(30*sec), all, byAuction, proj(true, aggCount))
+			return refWindowAgg(recs, d, tumbleOf(30*sec, 0), all, byAuction, proj(true, aggCount))
 		},
 	},
 	{
@@ -454,7 +487,7 @@ var diffQueries = []diffQuery{
 			"FROM bid GROUP BY HOP(ts, INTERVAL '10' SECOND, INTERVAL '30' SECOND), auction",
 		cols: cols("ws:T we:T auction:I c:I"),
 		ref: func(recs []bidRec, d int64) ([][]any, lateStats) {
-			return refWindowAgg(recs, d, hopOf(10*sec, 30*sec), all, byAuction, proj(true, aggCount))
+			return refWindowAgg(recs, d, hopOf(10*sec, 30*sec, 0), all, byAuction, proj(true, aggCount))
 		},
 	},
 	{
@@ -472,7 +505,7 @@ var diffQueries = []diffQuery{
 			tvfTumble10 + " WHERE price > 50 GROUP BY window_start, window_end, auction",
 		cols: cols("window_start:T window_end:T auction:I c:I c100:I sum_price:F"),
 		ref: func(recs []bidRec, d int64) ([][]any, lateStats) {
-			return refWindowAgg(recs, d, tumbleOf(10*sec), priceOver(50), byAuction,
+			return refWindowAgg(recs, d, tumbleOf(10*sec, 0), priceOver(50), byAuction,
 				proj(true, aggCount, aggCountIf(priceOver(100)), aggSumPrice))
 		},
 	},
@@ -724,32 +757,35 @@ func lateReported(t *testing.T, stderr string) int64 {
 // ---------------------------------------------------------------------------------------
 
 type diffInput struct {
-	name    string
-	seed    uint64
-	epochTS bool
-	nulls   bool
-	delays  []int64
+	name          string
+	seed          uint64
+	enc           tsEncoding
+	nulls, spikes bool
+	delays        []int64
 }
 
 func TestDifferential(t *testing.T) {
 	const n = 3000
 	inputs := []diffInput{
 		// The full delay sweep runs on one input; the other encodings run at the DDL's usual delay.
-		{name: "strts", seed: 1, delays: []int64{0, 2 * sec, 5 * sec, 10 * sec}},
-		{name: "epochts", seed: 2, epochTS: true, delays: []int64{5 * sec}},
-		{name: "nullprice", seed: 3, nulls: true, delays: []int64{2 * sec}},
+		{name: "strts", seed: 1, enc: tsString, delays: []int64{0, 2 * sec, 10 * sec}},
+		{name: "epochts", seed: 2, enc: tsEpoch, delays: []int64{5 * sec}},
+		{name: "mixed_nulls_spikes", seed: 3, enc: tsMixed, nulls: true, spikes: true, delays: []int64{2 * sec}},
 	}
 	dir := t.TempDir()
 	for _, in := range inputs {
-		recs := genBids(in.seed, n, in.nulls)
+		recs := genBids(in.seed, n, in.nulls, in.spikes)
 		path := filepath.Join(dir, in.name+".json")
-		writeBids(t, path, recs, in.epochTS)
+		writeBids(t, path, recs, in.enc)
 		for _, q := range diffQueries {
 			for _, delay := range in.delays {
 				want, late := q.ref(recs, delay)
 				for _, batch := range []int{1, 7, 8192} {
 					name := fmt.Sprintf("%s/%s/delay=%ds/batch=%d", in.name, q.name, delay/sec, batch)
 					t.Run(name, func(t *testing.T) {
+						// Each run is a separate Session over a read-only file; on 2 cores
+						// running them side by side halves the wall time.
+						t.Parallel()
 						stdout, stderr := runEddy(t, path, delay, batch, q)
 						got := parseEddyRows(t, stdout, q.cols)
 						if d := diffRows(slices.Clone(want), got, q.cols); d != "" {
@@ -765,17 +801,23 @@ func TestDifferential(t *testing.T) {
 	}
 }
 
+func diffQueryNamed(t *testing.T, name string) diffQuery {
+	i := slices.IndexFunc(diffQueries, func(q diffQuery) bool { return q.name == name })
+	require.GreaterOrEqual(t, i, 0, name)
+	return diffQueries[i]
+}
+
 // TestDifferentialReferenceSanity guards the reference itself against the easy mistakes:
 // the data must actually contain late and out-of-order records, or the comparison proves
 // little.
 func TestDifferentialReferenceSanity(t *testing.T) {
-	recs := genBids(1, 3000, false)
-	_, l0 := diffQueries[0].ref(recs, 0)
-	_, l10 := diffQueries[0].ref(recs, 10*sec)
+	recs := genBids(1, 3000, false, false)
+	_, l0 := diffQueryNamed(t, "tumble_by_auction").ref(recs, 0)
+	_, l10 := diffQueryNamed(t, "tumble_by_auction").ref(recs, 10*sec)
 	require.Greater(t, l0.all, l10.all)
 	require.Positive(t, l10.all)
 	// HOP records late for some windows only must exist, or partial lateness is untested.
-	_, lh := diffQueries[2].ref(recs, 2*sec)
+	_, lh := diffQueryNamed(t, "hop_by_auction").ref(recs, 2*sec)
 	require.Greater(t, lh.any, lh.all)
 
 	// A hand-checked session case: gap 7 s, delay 0; records at 0, 7 (exactly gap apart: no

@@ -174,9 +174,15 @@ func (s *Session) buildScan(job *Job, x *planner.PhysScan, ops *[]exec.Operator)
 		}
 	}
 	srcSchema := arrow.NewSchema(fields, nil)
+	var physicalNames []string
+	for i, c := range t.Columns {
+		if t.Physical(i) {
+			physicalNames = append(physicalNames, c.Name)
+		}
+	}
 	bad := s.badRecordHandler(t, job)
 	src, err := t.Connector.NewSource(connectors.TableSpec{
-		Name: t.Name, Schema: srcSchema, Options: t.Options, BatchSize: s.BatchSize, BadRecords: bad, Mem: s.mem,
+		Name: t.Name, Schema: srcSchema, Columns: physicalNames, Options: t.Options, BatchSize: s.BatchSize, BadRecords: bad, Mem: s.mem,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("table '%s': %w", t.Name, err)

@@ -547,3 +547,91 @@ func (a *minMaxDecimalAcc) emit(b array.Builder, g int32) {
 	}
 	b.(*array.Decimal128Builder).Append(a.vals[g])
 }
+
+// bulkEmitter is implemented by accumulators that can append many groups' results at once
+// (one AppendValues instead of a call per group). emitAll returns false when b is not of the
+// builder type it handles; the caller then falls back to emit per group.
+type bulkEmitter interface {
+	emitAll(b array.Builder, gs []int32) bool
+}
+
+func (a *countAcc) emitAll(b array.Builder, gs []int32) bool {
+	ib, ok := b.(*array.Int64Builder)
+	if !ok {
+		return false
+	}
+	vals := make([]int64, len(gs))
+	for i, g := range gs {
+		vals[i] = a.counts[g]
+	}
+	ib.AppendValues(vals, nil)
+	return true
+}
+
+func (a *minMaxFloatAcc) emitAll(b array.Builder, gs []int32) bool {
+	fb, ok := b.(*array.Float64Builder)
+	if !ok {
+		return false
+	}
+	vals := make([]float64, len(gs))
+	valid := make([]bool, len(gs))
+	for i, g := range gs {
+		vals[i], valid[i] = a.vals[g], a.has[g]
+	}
+	fb.AppendValues(vals, valid)
+	return true
+}
+
+func (a *minMaxIntAcc) emitAll(b array.Builder, gs []int32) bool {
+	ib, ok := b.(*array.Int64Builder)
+	if !ok {
+		return false
+	}
+	vals := make([]int64, len(gs))
+	valid := make([]bool, len(gs))
+	for i, g := range gs {
+		vals[i], valid[i] = a.vals[g], a.has[g]
+	}
+	ib.AppendValues(vals, valid)
+	return true
+}
+
+func (a *sumFloatAcc) emitAll(b array.Builder, gs []int32) bool {
+	fb, ok := b.(*array.Float64Builder)
+	if !ok {
+		return false
+	}
+	vals := make([]float64, len(gs))
+	valid := make([]bool, len(gs))
+	for i, g := range gs {
+		if c := a.counts[g]; c > 0 {
+			valid[i] = true
+			vals[i] = a.sums[g]
+			if a.avg {
+				vals[i] /= float64(c)
+			}
+		}
+	}
+	fb.AppendValues(vals, valid)
+	return true
+}
+
+func (a *sumIntAcc) emitAll(b array.Builder, gs []int32) bool {
+	ib, ok := b.(*array.Int64Builder)
+	if !ok {
+		return false
+	}
+	vals := make([]int64, len(gs))
+	valid := make([]bool, len(gs))
+	for i, g := range gs {
+		if c := a.counts[g]; c > 0 {
+			valid[i] = true
+			vals[i] = a.sums[g]
+			if a.avg {
+				vals[i] /= c
+			}
+		}
+	}
+	ib.AppendValues(vals, valid)
+	return true
+}

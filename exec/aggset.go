@@ -116,6 +116,18 @@ func (s *aggSet) merge(dst, src int32) {
 	}
 }
 
+// emitAll appends the results of groups gs, in order, one builder per aggregate.
+func (s *aggSet) emitAll(bs []array.Builder, gs []int32) {
+	for i, a := range s.accs {
+		if be, ok := a.(bulkEmitter); ok && be.emitAll(bs[i], gs) {
+			continue
+		}
+		for _, g := range gs {
+			a.emit(bs[i], g)
+		}
+	}
+}
+
 func (s *aggSet) emit(bs []array.Builder, g int32) {
 	for i, a := range s.accs {
 		a.emit(bs[i], g)

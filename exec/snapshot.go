@@ -2,7 +2,6 @@ package exec
 
 import (
 	"bytes"
-	"container/heap"
 	"encoding/binary"
 	"encoding/gob"
 	"fmt"
@@ -131,7 +130,10 @@ func (w *WindowAggregate) Snapshot() ([]byte, error) {
 	sw := newStateWriter()
 	sw.put(w.wm)
 	sw.put(w.LateRecordsDropped)
+	sw.put(w.nGroups)
 	sw.put(w.groupKey)
+	sw.put(w.groupInt)
+	sw.put(w.groupNull)
 	sw.put(w.free)
 	var ws []windowState
 	for end, pw := range w.windows {
@@ -151,31 +153,36 @@ func (w *WindowAggregate) Restore(b []byte) error {
 	var ws []windowState
 	r.get(&w.wm)
 	r.get(&w.LateRecordsDropped)
+	r.get(&w.nGroups)
 	r.get(&w.groupKey)
+	r.get(&w.groupInt)
+	r.get(&w.groupNull)
 	r.get(&w.free)
 	r.get(&ws)
-	w.aggs.grow(len(w.groupKey))
+	w.groupKey = growTo(w.groupKey, w.nGroups)
+	w.groupInt = growTo(w.groupInt, w.nGroups)
+	w.groupNull = growTo(w.groupNull, w.nGroups)
+	w.aggs.grow(w.nGroups)
 	w.aggs.restore(r)
 	if r.err != nil {
 		return fmt.Errorf("state of %s: %w", w.spec.ID, r.err)
 	}
-	freed := map[int32]bool{}
-	for _, g := range w.free {
-		freed[g] = true
-	}
-	w.groups = map[string]int32{}
-	for g, k := range w.groupKey {
-		if !freed[int32(g)] {
-			w.groups[k] = int32(g)
-		}
-	}
 	w.windows = map[int64]*pendingWindow{}
 	w.ends = w.ends[:0]
 	for _, x := range ws {
-		w.windows[x.End] = &pendingWindow{start: x.Start, groups: x.Groups}
-		w.ends = append(w.ends, x.End)
+		pw := w.window(x.End, x.Start)
+		pw.groups = x.Groups
+		for _, g := range x.Groups {
+			switch {
+			case w.intKey && w.groupNull[g]:
+				pw.nullGroup = g
+			case w.intKey:
+				pw.byInt[w.groupInt[g]] = g
+			default:
+				pw.byKey[w.groupKey[g]] = g
+			}
+		}
 	}
-	heap.Init(&w.ends)
 	return nil
 }
 

@@ -2,7 +2,6 @@ package exec
 
 import (
 	"container/heap"
-	"encoding/binary"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -54,10 +53,13 @@ func WindowOutputSchema(input *arrow.Schema, spec WindowAggSpec) *arrow.Schema {
 	return arrow.NewSchema(fields, nil)
 }
 
-// WindowAggregate is the operator for TUMBLE, HOP and CUMULATE aggregations. Groups are
-// keyed by (window end, keys); a window's start follows from its end for these kinds.
-// Group state lives in per-aggregate vectors indexed by group id; ids of fired windows
-// are reused.
+// WindowAggregate is the operator for TUMBLE, HOP and CUMULATE aggregations. Each pending
+// window (identified by its end: a window's start follows from its end for these kinds)
+// has its own key -> group id map, so firing a window drops its map whole. Group state lives
+// in per-aggregate vectors indexed by group id; ids of fired windows are reused.
+//
+// A single integer key (the most common GROUP BY) is hashed as an int64; other keys are
+// encoded to bytes (keyCodec).
 type WindowAggregate struct {
 	spec   WindowAggSpec
 	input  *arrow.Schema
@@ -65,27 +67,36 @@ type WindowAggregate struct {
 	mem    memory.Allocator
 	late   LateHandler
 
-	keys     *keyCodec
-	aggs     *aggSet
-	groups   map[string]int32
-	groupKey []string // group id -> key bytes (end + keys)
-	free     []int32
-	windows  map[int64]*pendingWindow // by window end
-	ends     endHeap
-	wm       int64
+	keys   *keyCodec
+	intKey bool // exactly one integer-like key column
+	aggs   *aggSet
+	// Per group id: its key (bytes, or the int64 and a NULL flag).
+	groupKey  []string
+	groupInt  []int64
+	groupNull []bool
+	nGroups   int
+	free      []int32
+	windows   map[int64]*pendingWindow // by window end
+	ends      endHeap
+	wm        int64
 
 	// LateRecordsDropped counts records dropped from every window they belonged to.
 	LateRecordsDropped int64
 
 	scratchGroups []int32
 	scratchKey    []byte
+	scratchInts   []int64
+	placed        []bool
 	lateRows      []int
 	lateWMs       []int64
 }
 
 type pendingWindow struct {
-	start  int64
-	groups []int32
+	start     int64
+	groups    []int32
+	byKey     map[string]int32
+	byInt     map[int64]int32
+	nullGroup int32 // group of the NULL key in intKey mode, -1 when none
 }
 
 // NewWindowAggregate builds the operator; late may be nil.
@@ -110,7 +121,7 @@ func NewWindowAggregate(input *arrow.Schema, spec WindowAggSpec, mem memory.Allo
 	}
 	return &WindowAggregate{
 		spec: spec, input: input, schema: WindowOutputSchema(input, spec), mem: mem, late: late,
-		keys: kc, aggs: as, groups: map[string]int32{}, windows: map[int64]*pendingWindow{}, wm: MinWatermark,
+		keys: kc, intKey: len(kt) == 1 && isIntLike(kt[0]), aggs: as, windows: map[int64]*pendingWindow{}, wm: MinWatermark,
 	}, nil
 }
 
@@ -144,30 +155,46 @@ func (w *WindowAggregate) Process(m Message, out Emitter) error {
 	}
 }
 
-func (w *WindowAggregate) groupID(key []byte, end, start int64) int32 {
-	if g, ok := w.groups[string(key)]; ok {
-		return g
+// window returns the pending window ending at end, creating it.
+func (w *WindowAggregate) window(end, start int64) *pendingWindow {
+	pw := w.windows[end]
+	if pw == nil {
+		pw = &pendingWindow{start: start, nullGroup: -1}
+		if w.intKey {
+			pw.byInt = map[int64]int32{}
+		} else {
+			pw.byKey = map[string]int32{}
+		}
+		w.windows[end] = pw
+		heap.Push(&w.ends, end)
 	}
+	return pw
+}
+
+// newGroup takes a free group id (or a new one) for pw and resets its state.
+func (w *WindowAggregate) newGroup(pw *pendingWindow) int32 {
 	var g int32
 	if n := len(w.free); n > 0 {
 		g = w.free[n-1]
 		w.free = w.free[:n-1]
-		w.groupKey[g] = string(key)
 	} else {
-		g = int32(len(w.groupKey))
-		w.groupKey = append(w.groupKey, string(key))
-		w.aggs.grow(len(w.groupKey))
+		g = int32(w.nGroups)
+		w.nGroups++
+		w.groupKey = growTo(w.groupKey, w.nGroups)
+		w.groupInt = growTo(w.groupInt, w.nGroups)
+		w.groupNull = growTo(w.groupNull, w.nGroups)
+		w.aggs.grow(w.nGroups)
 	}
 	w.aggs.reset(g)
-	w.groups[w.groupKey[g]] = g
-	pw := w.windows[end]
-	if pw == nil {
-		pw = &pendingWindow{start: start}
-		w.windows[end] = pw
-		heap.Push(&w.ends, end)
-	}
 	pw.groups = append(pw.groups, g)
 	return g
+}
+
+func (w *WindowAggregate) rowWatermark(m Message, i int) int64 {
+	if m.RowWatermarks != nil {
+		return m.RowWatermarks[i]
+	}
+	return w.wm
 }
 
 func (w *WindowAggregate) processBatch(m Message) error {
@@ -182,48 +209,72 @@ func (w *WindowAggregate) processBatch(m Message) error {
 	for i, k := range w.spec.Keys {
 		keyCols[i] = b.Column(k)
 	}
+	var ints []int64
+	if w.intKey {
+		ints = int64s(keyCols[0], w.scratchInts)
+		w.scratchInts = ints[:0]
+	}
 	groups := growTo(w.scratchGroups[:0], n)
 	w.scratchGroups = groups
-	// placed[i] records whether row i went into at least one window.
-	placed := make([]bool, n)
+	placed := growTo(w.placed[:0], n)
+	w.placed = placed
+	clear(placed)
+	tNulls := tcol.NullN() > 0
+	var lastEnd int64
+	var pw *pendingWindow
 	passes := w.spec.Window.Passes()
 	for pass := 0; pass < passes; pass++ {
 		for i := 0; i < n; i++ {
 			groups[i] = -1
-			if tcol.IsNull(i) {
+			if tNulls && tcol.IsNull(i) {
 				continue
 			}
 			start, end, ok := w.spec.Window.Window(ts[i], pass)
-			if !ok {
-				continue
+			if !ok || end-1 <= w.rowWatermark(m, i) {
+				continue // not in a pass-th window, or late for it
 			}
-			rowWM := w.wm
-			if m.RowWatermarks != nil {
-				rowWM = m.RowWatermarks[i]
+			if pw == nil || end != lastEnd {
+				pw, lastEnd = w.window(end, start), end
 			}
-			if end-1 <= rowWM {
-				continue // late for this window
+			var g int32
+			switch {
+			case w.intKey && keyCols[0].IsNull(i):
+				if pw.nullGroup < 0 {
+					pw.nullGroup = w.newGroup(pw)
+					w.groupNull[pw.nullGroup] = true
+				}
+				g = pw.nullGroup
+			case w.intKey:
+				var found bool
+				if g, found = pw.byInt[ints[i]]; !found {
+					g = w.newGroup(pw)
+					pw.byInt[ints[i]] = g
+					w.groupInt[g], w.groupNull[g] = ints[i], false
+				}
+			default:
+				key := w.scratchKey[:0]
+				for _, kc := range keyCols {
+					key = appendValue(key, kc, i)
+				}
+				w.scratchKey = key
+				var found bool
+				if g, found = pw.byKey[string(key)]; !found {
+					g = w.newGroup(pw)
+					w.groupKey[g] = string(key)
+					pw.byKey[w.groupKey[g]] = g
+				}
 			}
-			key := binary.LittleEndian.AppendUint64(w.scratchKey[:0], uint64(end))
-			for _, kc := range keyCols {
-				key = appendValue(key, kc, i)
-			}
-			w.scratchKey = key
-			groups[i] = w.groupID(key, end, start)
+			groups[i] = g
 			placed[i] = true
 		}
 		w.aggs.update(b, groups)
 	}
 	w.lateRows, w.lateWMs = w.lateRows[:0], w.lateWMs[:0]
 	for i := 0; i < n; i++ {
-		if !placed[i] && !tcol.IsNull(i) {
+		if !placed[i] && !(tNulls && tcol.IsNull(i)) {
 			w.LateRecordsDropped++
-			rowWM := w.wm
-			if m.RowWatermarks != nil {
-				rowWM = m.RowWatermarks[i]
-			}
 			w.lateRows = append(w.lateRows, i)
-			w.lateWMs = append(w.lateWMs, rowWM)
+			w.lateWMs = append(w.lateWMs, w.rowWatermark(m, i))
 		}
 	}
 	if len(w.lateRows) > 0 && w.late != nil {
@@ -232,36 +283,66 @@ func (w *WindowAggregate) processBatch(m Message) error {
 	return nil
 }
 
-// fire emits every window whose end - 1 <= the watermark, in order of window end.
+// fire emits every window whose end - 1 <= the watermark, in order of window end, and
+// within a window in order of first arrival of its keys. Columns are built whole.
 func (w *WindowAggregate) fire(out Emitter) error {
 	if len(w.ends) == 0 || w.ends[0]-1 > w.wm {
+		return nil
+	}
+	var gs []int32
+	var starts, ends []arrow.Timestamp
+	for len(w.ends) > 0 && w.ends[0]-1 <= w.wm {
+		end := heap.Pop(&w.ends).(int64)
+		pw := w.windows[end]
+		delete(w.windows, end)
+		gs = append(gs, pw.groups...)
+		for range pw.groups {
+			starts = append(starts, arrow.Timestamp(pw.start))
+			ends = append(ends, arrow.Timestamp(end))
+		}
+	}
+	if len(gs) == 0 {
 		return nil
 	}
 	bld := array.NewRecordBuilder(w.mem, w.schema)
 	defer bld.Release()
 	nk := len(w.spec.Keys)
 	keyB := bld.Fields()[:nk]
-	aggB := bld.Fields()[nk+3:]
-	rows := 0
-	for len(w.ends) > 0 && w.ends[0]-1 <= w.wm {
-		end := heap.Pop(&w.ends).(int64)
-		pw := w.windows[end]
-		delete(w.windows, end)
-		for _, g := range pw.groups {
-			key := w.groupKey[g]
-			w.keys.decodeInto([]byte(key[8:]), keyB)
-			appendInt64(bld.Field(nk), pw.start)
-			appendInt64(bld.Field(nk+1), end)
-			appendInt64(bld.Field(nk+2), end-1)
-			w.aggs.emit(aggB, g)
-			delete(w.groups, key)
-			w.free = append(w.free, g)
-			rows++
+	if nk == 0 {
+		// No key columns: one group per window.
+	} else if ib, ok := keyB[0].(*array.Int64Builder); ok && w.intKey {
+		vals := make([]int64, len(gs))
+		valid := make([]bool, len(gs))
+		for i, g := range gs {
+			vals[i], valid[i] = w.groupInt[g], !w.groupNull[g]
+		}
+		ib.AppendValues(vals, valid)
+	} else {
+		for _, g := range gs {
+			switch {
+			case w.intKey && w.groupNull[g]:
+				keyB[0].AppendNull()
+			case w.intKey:
+				appendInt64(keyB[0], w.groupInt[g])
+			default:
+				w.keys.decodeInto([]byte(w.groupKey[g]), keyB)
+			}
 		}
 	}
-	if rows == 0 {
-		return nil
+	if !w.intKey {
+		for _, g := range gs {
+			w.groupKey[g] = ""
+		}
 	}
+	times := make([]arrow.Timestamp, len(ends))
+	for i, e := range ends {
+		times[i] = e - 1
+	}
+	bld.Field(nk).(*array.TimestampBuilder).AppendValues(starts, nil)
+	bld.Field(nk+1).(*array.TimestampBuilder).AppendValues(ends, nil)
+	bld.Field(nk+2).(*array.TimestampBuilder).AppendValues(times, nil)
+	w.aggs.emitAll(bld.Fields()[nk+3:], gs)
+	w.free = append(w.free, gs...)
 	rec := bld.NewRecordBatch()
 	defer rec.Release()
 	return out.Emit(BatchMessage(rec, nil))
