@@ -101,7 +101,7 @@ func (s *Session) runQuery(ctx context.Context, q *parser.Query) error {
 		return err
 	}
 	out := newResultWriter(s.Stdout, s.Format, plan.Root.Props().Schema.Arrow())
-	job, err := s.buildJob(plan, out)
+	job, err := s.buildJob(plan, newAsyncSink(out))
 	if err != nil {
 		return s.Planner.ErrAt(q.Pos, "", "%v", err)
 	}
@@ -132,7 +132,7 @@ func (s *Session) runInserts(ctx context.Context, inserts []*parser.Insert) erro
 		if err != nil {
 			return s.Planner.ErrAt(ins.Pos, "", "%v", err)
 		}
-		job, err := s.buildJob(plan, tableSink{sink})
+		job, err := s.buildJob(plan, newAsyncSink(tableSink{sink}))
 		if err != nil {
 			sink.Close()
 			return s.Planner.ErrAt(ins.Pos, "", "%v", err)

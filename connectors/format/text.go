@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"math"
 	"strconv"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -202,8 +203,27 @@ func appendDecimal(dst []byte, n decimal128.Num, scale int32) []byte {
 
 func append2(dst []byte, v int64) []byte { return append(dst, byte('0'+v/10), byte('0'+v%10)) }
 
+// dayText caches the text of the last day written: output timestamps mostly share a day,
+// and the civil-date arithmetic is the costly part of formatting one.
+type dayText struct {
+	days int64
+	text []byte
+}
+
+var lastDay atomic.Pointer[dayText]
+
 // appendDate writes days since the epoch as yyyy-MM-dd.
 func appendDate(dst []byte, days int64) []byte {
+	if c := lastDay.Load(); c != nil && c.days == days {
+		return append(dst, c.text...)
+	}
+	start := len(dst)
+	dst = appendDateSlow(dst, days)
+	lastDay.Store(&dayText{days: days, text: append([]byte(nil), dst[start:]...)})
+	return dst
+}
+
+func appendDateSlow(dst []byte, days int64) []byte {
 	y, m, d := civilFromDays(days)
 	if y >= 0 && y <= 9999 {
 		dst = append2(dst, y/100)

@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// asyncSink moves encoding and writing of results to their own goroutine, so that on two
+// cores decoding, operators and output overlap. Batches are retained while queued. The
+// first write error is returned by a later Write or by Close.
+type asyncSink struct {
+	next batchSink
+	ch   chan arrow.RecordBatch
+	done chan error
+	err  error
+}
+
+func newAsyncSink(next batchSink) *asyncSink {
+	a := &asyncSink{next: next, ch: make(chan arrow.RecordBatch, 4), done: make(chan error, 1)}
+	go a.loop(a.ch)
+	return a
+}
+
+func (a *asyncSink) loop(ch <-chan arrow.RecordBatch) {
+	var err error
+	for b := range ch {
+		if err == nil {
+			err = a.next.Write(b)
+			if err == nil {
+				err = a.next.Flush()
+			}
+		}
+		b.Release()
+	}
+	a.done <- err
+}
+
+func (a *asyncSink) Write(b arrow.RecordBatch) error {
+	if a.err != nil {
+		return a.err
+	}
+	select {
+	case err := <-a.done:
+		// The writer stopped early: only on an error.
+		a.err = err
+		a.ch = nil
+		return err
+	default:
+	}
+	b.Retain()
+	a.ch <- b
+	return nil
+}
+
+// Flush is a no-op: the writer flushes after every batch it writes.
+func (a *asyncSink) Flush() error { return a.err }
+
+// Close waits for every queued batch to be written, then closes the next sink.
+func (a *asyncSink) Close() error {
+	if a.ch != nil {
+		close(a.ch)
+		a.ch = nil
+		if err := <-a.done; err != nil && a.err == nil {
+			a.err = err
+		}
+	}
+	if err := a.next.Close(); err != nil && a.err == nil {
+		a.err = err
+	}
+	return a.err
+}
