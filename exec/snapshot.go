@@ -177,7 +177,7 @@ func (w *WindowAggregate) Restore(b []byte) error {
 			case w.intKey && w.groupNull[g]:
 				pw.nullGroup = g
 			case w.intKey:
-				pw.byInt[w.groupInt[g]] = g
+				pw.byInt.put(w.groupInt[g], g)
 			default:
 				pw.byKey[w.groupKey[g]] = g
 			}

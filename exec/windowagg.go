@@ -78,6 +78,10 @@ type WindowAggregate struct {
 	free      []int32
 	windows   map[int64]*pendingWindow // by window end
 	ends      endHeap
+	// spare are index tables of fired windows, kept for reuse; sizeHint is the most groups
+	// a window has had, to size new indexes without growing them.
+	spare    []*intTable
+	sizeHint int
 	wm        int64
 
 	// LateRecordsDropped counts records dropped from every window they belonged to.
@@ -95,7 +99,7 @@ type pendingWindow struct {
 	start     int64
 	groups    []int32
 	byKey     map[string]int32
-	byInt     map[int64]int32
+	byInt     *intTable
 	nullGroup int32 // group of the NULL key in intKey mode, -1 when none
 }
 
@@ -161,9 +165,13 @@ func (w *WindowAggregate) window(end, start int64) *pendingWindow {
 	if pw == nil {
 		pw = &pendingWindow{start: start, nullGroup: -1}
 		if w.intKey {
-			pw.byInt = map[int64]int32{}
+			if n := len(w.spare); n > 0 {
+				pw.byInt, w.spare = w.spare[n-1], w.spare[:n-1]
+			} else {
+				pw.byInt = newIntTable(w.sizeHint)
+			}
 		} else {
-			pw.byKey = map[string]int32{}
+			pw.byKey = make(map[string]int32, w.sizeHint)
 		}
 		w.windows[end] = pw
 		heap.Push(&w.ends, end)
@@ -245,10 +253,9 @@ func (w *WindowAggregate) processBatch(m Message) error {
 				}
 				g = pw.nullGroup
 			case w.intKey:
-				var found bool
-				if g, found = pw.byInt[ints[i]]; !found {
+				if g = pw.byInt.get(ints[i]); g < 0 {
 					g = w.newGroup(pw)
-					pw.byInt[ints[i]] = g
+					pw.byInt.put(ints[i], g)
 					w.groupInt[g], w.groupNull[g] = ints[i], false
 				}
 			default:
@@ -296,6 +303,11 @@ func (w *WindowAggregate) fire(out Emitter) error {
 		pw := w.windows[end]
 		delete(w.windows, end)
 		gs = append(gs, pw.groups...)
+		w.sizeHint = max(w.sizeHint, len(pw.groups))
+		if pw.byInt != nil && len(w.spare) < 4 {
+			pw.byInt.reset()
+			w.spare = append(w.spare, pw.byInt)
+		}
 		for range pw.groups {
 			starts = append(starts, arrow.Timestamp(pw.start))
 			ends = append(ends, arrow.Timestamp(end))
