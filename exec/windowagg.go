@@ -82,7 +82,7 @@ type WindowAggregate struct {
 	// a window has had, to size new indexes without growing them.
 	spare    []*intTable
 	sizeHint int
-	wm        int64
+	wm       int64
 
 	// LateRecordsDropped counts records dropped from every window they belonged to.
 	LateRecordsDropped int64
