@@ -25,6 +25,8 @@ type Session struct {
 	Format    Format
 	Stdout    io.Writer
 	Stderr    io.Writer
+	// Progress, when set (a terminal), shows a live status line while a job runs.
+	Progress io.Writer
 	mem       memory.Allocator
 	stderrMu  sync.Mutex
 	// Summaries collects one line per finished job about dropped records.
@@ -100,12 +102,20 @@ func (s *Session) runQuery(ctx context.Context, q *parser.Query) error {
 	if err != nil {
 		return err
 	}
-	out := newResultWriter(s.Stdout, s.Format, plan.Root.Props().Schema.Arrow())
+	var status *statusLine
+	var out batchSink = newResultWriter(s.Stdout, s.Format, plan.Root.Props().Schema.Arrow())
+	if s.Progress != nil {
+		status = &statusLine{w: s.Progress}
+		out = statusAware{out, status}
+	}
 	job, err := s.buildJob(plan, newAsyncSink(out))
 	if err != nil {
 		return s.Planner.ErrAt(q.Pos, "", "%v", err)
 	}
-	return s.finish(job, job.Run(ctx))
+	stop := watchProgress(status, []*Job{job})
+	err = job.Run(ctx)
+	stop()
+	return s.finish(job, err)
 }
 
 // tableSink adapts a connector sink to the job's output.
@@ -139,8 +149,15 @@ func (s *Session) runInserts(ctx context.Context, inserts []*parser.Insert) erro
 		}
 		jobs = append(jobs, job)
 	}
+	var status *statusLine
+	if s.Progress != nil {
+		status = &statusLine{w: s.Progress}
+	}
+	stop := watchProgress(status, jobs)
 	if len(jobs) == 1 {
-		return s.finish(jobs[0], jobs[0].Run(ctx))
+		err := jobs[0].Run(ctx)
+		stop()
+		return s.finish(jobs[0], err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -157,6 +174,7 @@ func (s *Session) runInserts(ctx context.Context, inserts []*parser.Insert) erro
 		}()
 	}
 	wg.Wait()
+	stop()
 	var first error
 	for i, j := range jobs {
 		if err := s.finish(j, errs[i]); err != nil && first == nil {
