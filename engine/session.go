@@ -27,8 +27,8 @@ type Session struct {
 	Stderr    io.Writer
 	// Progress, when set (a terminal), shows a live status line while a job runs.
 	Progress io.Writer
-	mem       memory.Allocator
-	stderrMu  sync.Mutex
+	mem      memory.Allocator
+	stderrMu sync.Mutex
 	// Summaries collects one line per finished job about dropped records.
 	summaries []string
 }
