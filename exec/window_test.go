@@ -74,7 +74,7 @@ func TestKeyCodecRoundTrip(t *testing.T) {
 	got := out.NewRecordBatch()
 	defer got.Release()
 	// -0.0 groups with 0 and comes back as 0.
-	assert.Equal(t, `[{"f0":-5,"f1":"","f2":0,"f3":true,"f4":"2026-11-01T00:00:00","f5":null,"f6":1}`, string(must(got.MarshalJSON()))[:80])
+	assert.Contains(t, string(must(got.MarshalJSON())), `[{"f0":-5,"f1":"","f2":0,"f3":true,"f4":"2026-11-01T00:00:00","f5":null,"f6":1}`)
 	assert.True(t, got.Column(0).IsNull(1))
 	assert.Equal(t, "héllo", got.Column(1).(*array.String).Value(1))
 	assert.Equal(t, "12.5", got.Column(5).ValueStr(1))
