@@ -14,8 +14,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/eddysql/eddy/connectors/format"
 	"github.com/eddysql/eddy/exec"
+
+	"github.com/eddysql/eddy/exec/expr"
 )
 
 func init() {
@@ -236,10 +237,10 @@ func newFieldGen(spec TableSpec, f arrow.Field, seed uint64) (*fieldGen, error) 
 		switch f.Type.ID() {
 		case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT32, arrow.FLOAT64, arrow.DECIMAL128, arrow.STRING:
 		default:
-			return nil, fmt.Errorf("datagen table '%s': field '%s' of type %s cannot be a sequence", spec.Name, f.Name, format.SQLTypeName(f.Type))
+			return nil, fmt.Errorf("datagen table '%s': field '%s' of type %s cannot be a sequence", spec.Name, f.Name, expr.TypeName(f.Type))
 		}
 		if start < lo || end > hi {
-			return nil, fmt.Errorf("datagen table '%s': sequence of field '%s' is out of range for %s", spec.Name, f.Name, format.SQLTypeName(f.Type))
+			return nil, fmt.Errorf("datagen table '%s': sequence of field '%s' is out of range for %s", spec.Name, f.Name, expr.TypeName(f.Type))
 		}
 		g.minI, g.maxI, g.next = int64(start), int64(end), int64(start)
 		return g, nil
@@ -262,7 +263,7 @@ func newFieldGen(spec TableSpec, f arrow.Field, seed uint64) (*fieldGen, error) 
 	case *arrow.Int8Type, *arrow.Int16Type, *arrow.Int32Type, *arrow.Int64Type, *arrow.Float32Type, *arrow.Float64Type,
 		*arrow.BooleanType, *arrow.StringType, *arrow.Date32Type:
 	default:
-		return nil, fmt.Errorf("datagen table '%s': field '%s' has type %s, which datagen cannot generate", spec.Name, f.Name, format.SQLTypeName(f.Type))
+		return nil, fmt.Errorf("datagen table '%s': field '%s' has type %s, which datagen cannot generate", spec.Name, f.Name, expr.TypeName(f.Type))
 	}
 	return g, nil
 }

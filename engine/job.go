@@ -251,35 +251,7 @@ func (s *Session) buildScan(job *Job, x *planner.PhysScan, ops *[]exec.Operator)
 }
 
 // remapExpr renumbers the columns of e: column i becomes m[i].
-func remapExpr(e expr.Expr, m []int) expr.Expr {
-	switch x := e.(type) {
-	case *expr.Column:
-		c := *x
-		c.Index = m[x.Index]
-		return &c
-	case *expr.Call:
-		c := *x
-		c.Args = make([]expr.Expr, len(x.Args))
-		for i, a := range x.Args {
-			c.Args[i] = remapExpr(a, m)
-		}
-		return &c
-	case *expr.Case:
-		c := *x
-		if x.Operand != nil {
-			c.Operand = remapExpr(x.Operand, m)
-		}
-		c.Whens = make([]expr.When, len(x.Whens))
-		for i, w := range x.Whens {
-			c.Whens[i] = expr.When{Cond: remapExpr(w.Cond, m), Then: remapExpr(w.Then, m)}
-		}
-		if x.Else != nil {
-			c.Else = remapExpr(x.Else, m)
-		}
-		return &c
-	}
-	return e
-}
+func remapExpr(e expr.Expr, m []int) expr.Expr { return expr.RemapColumns(e, m) }
 
 // Run reads the source to its end (or until ctx is cancelled) through the operators into
 // the sink. The source decodes in its own goroutine; operators run in this one.

@@ -51,18 +51,7 @@ func NewSessionAggregate(input *arrow.Schema, spec WindowAggSpec, mem memory.All
 	if spec.Window.Kind != Session {
 		return nil, fmt.Errorf("exec: NewSessionAggregate needs a SESSION window")
 	}
-	if err := spec.Window.Validate(); err != nil {
-		return nil, err
-	}
-	var kt []arrow.DataType
-	for _, k := range spec.Keys {
-		kt = append(kt, input.Field(k).Type)
-	}
-	kc, err := newKeyCodec(kt)
-	if err != nil {
-		return nil, err
-	}
-	as, err := newAggSet(spec.Aggs, input)
+	kc, as, err := newWindowState(input, spec)
 	if err != nil {
 		return nil, err
 	}

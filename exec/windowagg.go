@@ -108,21 +108,11 @@ func NewWindowAggregate(input *arrow.Schema, spec WindowAggSpec, mem memory.Allo
 	if spec.Window.Kind == Session {
 		return nil, fmt.Errorf("exec: NewWindowAggregate: use NewSessionAggregate for SESSION windows")
 	}
-	if err := spec.Window.Validate(); err != nil {
-		return nil, err
-	}
-	var kt []arrow.DataType
-	for _, k := range spec.Keys {
-		kt = append(kt, input.Field(k).Type)
-	}
-	kc, err := newKeyCodec(kt)
+	kc, as, err := newWindowState(input, spec)
 	if err != nil {
 		return nil, err
 	}
-	as, err := newAggSet(spec.Aggs, input)
-	if err != nil {
-		return nil, err
-	}
+	kt := kc.types
 	return &WindowAggregate{
 		spec: spec, input: input, schema: WindowOutputSchema(input, spec), mem: mem, late: late,
 		keys: kc, intKey: len(kt) == 1 && isIntLike(kt[0]), aggs: as, windows: map[int64]*pendingWindow{}, wm: MinWatermark,
@@ -373,4 +363,24 @@ func (h *endHeap) Pop() any {
 	x := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return x
+}
+
+// newWindowState validates a window aggregation and builds its key codec and aggregates.
+func newWindowState(input *arrow.Schema, spec WindowAggSpec) (*keyCodec, *aggSet, error) {
+	if err := spec.Window.Validate(); err != nil {
+		return nil, nil, err
+	}
+	var kt []arrow.DataType
+	for _, k := range spec.Keys {
+		kt = append(kt, input.Field(k).Type)
+	}
+	kc, err := newKeyCodec(kt)
+	if err != nil {
+		return nil, nil, err
+	}
+	as, err := newAggSet(spec.Aggs, input)
+	if err != nil {
+		return nil, nil, err
+	}
+	return kc, as, nil
 }

@@ -370,33 +370,7 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 }
 
 // columnsOf lists the column indexes an expression reads.
-func columnsOf(e expr.Expr) []int {
-	var out []int
-	var walk func(expr.Expr)
-	walk = func(e expr.Expr) {
-		switch x := e.(type) {
-		case *expr.Column:
-			out = append(out, x.Index)
-		case *expr.Call:
-			for _, a := range x.Args {
-				walk(a)
-			}
-		case *expr.Case:
-			if x.Operand != nil {
-				walk(x.Operand)
-			}
-			for _, w := range x.Whens {
-				walk(w.Cond)
-				walk(w.Then)
-			}
-			if x.Else != nil {
-				walk(x.Else)
-			}
-		}
-	}
-	walk(e)
-	return out
-}
+func columnsOf(e expr.Expr) []int { return expr.Columns(e) }
 
 // lateSinkColumns names the columns of the 'late.sink' table of the table scanned below n.
 func (b *binder) lateSinkColumns(n Node) []string {

@@ -132,94 +132,25 @@ func mergeFilters(n Node) (Node, bool) {
 
 // deterministic reports whether e gives the same value for the same row every time.
 func deterministic(e expr.Expr) bool {
-	switch x := e.(type) {
-	case *expr.Call:
-		switch x.Func {
-		case "current_timestamp", "now", "localtimestamp", "current_date", "rand", "uuid", "unix_timestamp", "proctime":
-			return false
-		}
-		for _, a := range x.Args {
-			if !deterministic(a) {
-				return false
+	ok := true
+	expr.Walk(e, func(x expr.Expr) {
+		if c, isCall := x.(*expr.Call); isCall {
+			switch c.Func {
+			case "current_timestamp", "now", "localtimestamp", "current_date", "rand", "rand_integer", "uuid", "unix_timestamp", "proctime":
+				ok = false
 			}
 		}
-	case *expr.Case:
-		if x.Operand != nil && !deterministic(x.Operand) {
-			return false
-		}
-		for _, w := range x.Whens {
-			if !deterministic(w.Cond) || !deterministic(w.Then) {
-				return false
-			}
-		}
-		if x.Else != nil && !deterministic(x.Else) {
-			return false
-		}
-	}
-	return true
+	})
+	return ok
 }
 
 // substitute replaces each column i of e with exprs[i].
 func substitute(e expr.Expr, exprs []expr.Expr) expr.Expr {
-	switch x := e.(type) {
-	case *expr.Column:
-		return exprs[x.Index]
-	case *expr.Call:
-		c := *x
-		c.Args = make([]expr.Expr, len(x.Args))
-		for i, a := range x.Args {
-			c.Args[i] = substitute(a, exprs)
-		}
-		return &c
-	case *expr.Case:
-		c := *x
-		if x.Operand != nil {
-			c.Operand = substitute(x.Operand, exprs)
-		}
-		c.Whens = make([]expr.When, len(x.Whens))
-		for i, w := range x.Whens {
-			c.Whens[i] = expr.When{Cond: substitute(w.Cond, exprs), Then: substitute(w.Then, exprs)}
-		}
-		if x.Else != nil {
-			c.Else = substitute(x.Else, exprs)
-		}
-		return &c
-	}
-	return e
+	return expr.Substitute(e, func(c *expr.Column) expr.Expr { return exprs[c.Index] })
 }
 
 // remap renumbers the columns of e: column i becomes m[i].
-func remap(e expr.Expr, m []int) expr.Expr { return substituteCols(e, m) }
-
-func substituteCols(e expr.Expr, m []int) expr.Expr {
-	switch x := e.(type) {
-	case *expr.Column:
-		c := *x
-		c.Index = m[x.Index]
-		return &c
-	case *expr.Call:
-		c := *x
-		c.Args = make([]expr.Expr, len(x.Args))
-		for i, a := range x.Args {
-			c.Args[i] = substituteCols(a, m)
-		}
-		return &c
-	case *expr.Case:
-		c := *x
-		if x.Operand != nil {
-			c.Operand = substituteCols(x.Operand, m)
-		}
-		c.Whens = make([]expr.When, len(x.Whens))
-		for i, w := range x.Whens {
-			c.Whens[i] = expr.When{Cond: substituteCols(w.Cond, m), Then: substituteCols(w.Then, m)}
-		}
-		if x.Else != nil {
-			c.Else = substituteCols(x.Else, m)
-		}
-		return &c
-	}
-	return e
-}
+func remap(e expr.Expr, m []int) expr.Expr { return expr.RemapColumns(e, m) }
 
 func pushFilterThroughProject(n Node) (Node, bool) {
 	f, ok := n.(*Filter)

@@ -9,6 +9,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/eddysql/eddy/exec/expr"
 )
 
 // colKind is the logical type a column buffer decodes into.
@@ -50,7 +52,7 @@ type column struct {
 }
 
 func newColumn(f arrow.Field) (column, error) {
-	c := column{name: f.Name, typ: f.Type, sql: SQLTypeName(f.Type), offs: []int32{0}, tsPerSec: 1000}
+	c := column{name: f.Name, typ: f.Type, sql: expr.TypeName(f.Type), offs: []int32{0}, tsPerSec: 1000}
 	switch t := f.Type.(type) {
 	case *arrow.Int8Type:
 		c.kind, c.minI, c.maxI = kInt, -1<<7, 1<<7-1
@@ -307,39 +309,4 @@ func (cs *columnSet) Release() {
 		c.offs, c.nulls = []int32{0}, 0
 	}
 	cs.n = 0
-}
-
-// SQLTypeName names an Arrow type as eddy's SQL does, for error messages.
-func SQLTypeName(t arrow.DataType) string {
-	switch t := t.(type) {
-	case *arrow.Int8Type:
-		return "TINYINT"
-	case *arrow.Int16Type:
-		return "SMALLINT"
-	case *arrow.Int32Type:
-		return "INT"
-	case *arrow.Int64Type:
-		return "BIGINT"
-	case *arrow.Float32Type:
-		return "FLOAT"
-	case *arrow.Float64Type:
-		return "DOUBLE"
-	case *arrow.BooleanType:
-		return "BOOLEAN"
-	case *arrow.StringType, *arrow.LargeStringType:
-		return "STRING"
-	case *arrow.BinaryType:
-		return "BYTES"
-	case *arrow.Decimal128Type:
-		return fmt.Sprintf("DECIMAL(%d, %d)", t.Precision, t.Scale)
-	case *arrow.TimestampType:
-		p := map[arrow.TimeUnit]int{arrow.Second: 0, arrow.Millisecond: 3, arrow.Microsecond: 6, arrow.Nanosecond: 9}[t.Unit]
-		if t.TimeZone != "" {
-			return fmt.Sprintf("TIMESTAMP_LTZ(%d)", p)
-		}
-		return fmt.Sprintf("TIMESTAMP(%d)", p)
-	case *arrow.Date32Type:
-		return "DATE"
-	}
-	return t.String()
 }
