@@ -255,8 +255,8 @@ func remapExpr(e expr.Expr, m []int) expr.Expr { return expr.RemapColumns(e, m) 
 
 // Run reads the source to its end (or until ctx is cancelled) through the operators into
 // the sink. The source decodes in its own goroutine; operators run in this one.
-func (j *Job) Run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
+func (j *Job) Run(parent context.Context) error {
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	msgs := make(chan exec.Message, 8)
 	var srcErr error
@@ -302,6 +302,8 @@ func (j *Job) Run(ctx context.Context) error {
 	wg.Wait()
 	closeErr := j.close()
 	switch {
+	case parent.Err() != nil && opErr == nil:
+		return parent.Err() // stopped by the user (Ctrl-C) or the caller
 	case opErr != nil:
 		return opErr
 	case srcErr != nil && !errors.Is(srcErr, context.Canceled):

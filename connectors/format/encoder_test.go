@@ -93,3 +93,9 @@ func TestTextFormats(t *testing.T) {
 		assert.Equal(t, days, daysFromCivil(y, m, d))
 	}
 }
+
+func TestIntervalText(t *testing.T) {
+	assert.Equal(t, "+0 01:30:00.000", string(appendInterval(nil, 5_400_000, arrow.Millisecond)))
+	assert.Equal(t, "-1 00:00:00.500", string(appendInterval(nil, -86_400_500, arrow.Millisecond)))
+	assert.Equal(t, "+2 00:00:01.000", string(appendInterval(nil, 172_801, arrow.Second)))
+}

@@ -43,6 +43,8 @@ func AppendText(dst []byte, arr arrow.Array, i int) []byte {
 		return appendDate(dst, int64(a.Value(i)))
 	case *array.Date64:
 		return appendDate(dst, floorDiv(int64(a.Value(i)), 86400_000))
+	case *array.Duration:
+		return appendInterval(dst, int64(a.Value(i)), a.DataType().(*arrow.DurationType).Unit)
 	case *array.Binary:
 		return base64.StdEncoding.AppendEncode(dst, a.Value(i))
 	}
@@ -97,6 +99,10 @@ func appendValue(dst []byte, arr arrow.Array, i int) []byte {
 	case *array.Date64:
 		dst = append(dst, '"')
 		dst = appendDate(dst, floorDiv(int64(a.Value(i)), 86400_000))
+		return append(dst, '"')
+	case *array.Duration:
+		dst = append(dst, '"')
+		dst = appendInterval(dst, int64(a.Value(i)), a.DataType().(*arrow.DurationType).Unit)
 		return append(dst, '"')
 	case array.ListLike:
 		start, end := a.ValueOffsets(i)
@@ -312,4 +318,33 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// appendInterval writes a day-time interval as Flink prints INTERVAL DAY TO SECOND(3):
+// "+0 01:30:00.000", "-1 00:00:00.500".
+func appendInterval(dst []byte, v int64, unit arrow.TimeUnit) []byte {
+	ms := v
+	switch unit {
+	case arrow.Second:
+		ms = v * 1000
+	case arrow.Microsecond:
+		ms = v / 1000
+	case arrow.Nanosecond:
+		ms = v / 1_000_000
+	}
+	sign := byte('+')
+	if ms < 0 {
+		sign, ms = '-', -ms
+	}
+	dst = append(dst, sign)
+	dst = strconv.AppendInt(dst, ms/86_400_000, 10)
+	dst = append(dst, ' ')
+	dst = append2(dst, ms/3_600_000%24)
+	dst = append(dst, ':')
+	dst = append2(dst, ms/60_000%60)
+	dst = append(dst, ':')
+	dst = append2(dst, ms/1000%60)
+	dst = append(dst, '.')
+	f := ms % 1000
+	return append(dst, byte('0'+f/100), byte('0'+f/10%10), byte('0'+f%10))
 }
