@@ -161,6 +161,10 @@ func (l *lateRecords) Late(op string, b arrow.RecordBatch, rows []int, wms []int
 		case "reason":
 			if sb, ok := bld.(*array.StringBuilder); ok {
 				for _, wm := range wms {
+					if wm == exec.MinWatermark {
+						sb.Append(fmt.Sprintf("dropped: the record's event time is NULL (%s)", op))
+						continue
+					}
 					sb.Append(fmt.Sprintf("late: the watermark (%s) had passed the end of every window of the record (%s)", fmtMillis(wm), op))
 				}
 				return true

@@ -151,6 +151,9 @@ func (s *SessionAggregate) processBatch(m Message, out Emitter) error {
 	for i := 0; i < n; i++ {
 		groups[i] = -1
 		if tcol.IsNull(i) {
+			s.LateRecordsDropped++
+			lateRows = append(lateRows, i)
+			lateWMs = append(lateWMs, MinWatermark)
 			continue
 		}
 		rowWM := s.wm

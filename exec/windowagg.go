@@ -26,7 +26,8 @@ type WindowAggSpec struct {
 }
 
 // LateHandler receives the rows an operator dropped as late: rows of b (its input batch)
-// together with the watermark each was late against. It must not keep b.
+// together with the watermark each was late against, or MinWatermark for a row dropped
+// because its event time is NULL. It must not keep b.
 type LateHandler interface {
 	Late(op string, b arrow.RecordBatch, rows []int, watermarks []int64) error
 }
@@ -268,9 +269,16 @@ func (w *WindowAggregate) processBatch(m Message) error {
 	}
 	w.lateRows, w.lateWMs = w.lateRows[:0], w.lateWMs[:0]
 	for i := 0; i < n; i++ {
-		if !placed[i] && !(tNulls && tcol.IsNull(i)) {
-			w.LateRecordsDropped++
-			w.lateRows = append(w.lateRows, i)
+		if placed[i] {
+			continue
+		}
+		// Dropped from every window: late, or without an event time (reported with the
+		// watermark MinWatermark, which no late record can have).
+		w.LateRecordsDropped++
+		w.lateRows = append(w.lateRows, i)
+		if tNulls && tcol.IsNull(i) {
+			w.lateWMs = append(w.lateWMs, MinWatermark)
+		} else {
 			w.lateWMs = append(w.lateWMs, w.rowWatermark(m, i))
 		}
 	}
