@@ -51,11 +51,10 @@ var datagenFieldProps = map[string]string{
 // paced to 'rows-per-second'. Each field has its own generator seeded from 'seed', so
 // the values of a column do not depend on batch sizes or on the other columns.
 type DatagenSource struct {
-	spec     TableSpec
-	rate     int64 // rows per second; 0 = unpaced
-	total    int64 // rows to generate; -1 = unbounded
-	fields   []*fieldGen
-	interval time.Duration
+	spec   TableSpec
+	rate   int64 // rows per second; 0 = unpaced
+	total  int64 // rows to generate; -1 = unbounded
+	fields []*fieldGen
 }
 
 var _ Source = (*DatagenSource)(nil)

@@ -34,18 +34,6 @@ func intOption(opts map[string]string, key string, def int64) (int64, error) {
 	return n, nil
 }
 
-func floatOption(opts map[string]string, key string, def float64) (float64, error) {
-	v, ok := opts[key]
-	if !ok {
-		return def, nil
-	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil {
-		return 0, fmt.Errorf("option '%s' must be a number, got '%s'", key, v)
-	}
-	return f, nil
-}
-
 // charOption reads a single-character option; `\t` is accepted for a tab.
 func charOption(opts map[string]string, key string, def byte) (byte, error) {
 	v, ok := opts[key]
@@ -59,20 +47,6 @@ func charOption(opts map[string]string, key string, def byte) (byte, error) {
 		return 0, fmt.Errorf("option '%s' must be a single character, got '%s'", key, v)
 	}
 	return v[0], nil
-}
-
-// durationOption reads a duration written as Flink does ('10 s', '5min', '100 ms', '1h')
-// or as Go does ('1m30s'); a bare number is milliseconds.
-func durationOption(opts map[string]string, key string, def time.Duration) (time.Duration, error) {
-	v, ok := opts[key]
-	if !ok {
-		return def, nil
-	}
-	d, err := parseDuration(v)
-	if err != nil {
-		return 0, fmt.Errorf("option '%s': %v", key, err)
-	}
-	return d, nil
 }
 
 func parseDuration(v string) (time.Duration, error) {

@@ -29,8 +29,6 @@ type Session struct {
 	Progress io.Writer
 	mem      memory.Allocator
 	stderrMu sync.Mutex
-	// Summaries collects one line per finished job about dropped records.
-	summaries []string
 }
 
 // NewSession returns a session printing JSON lines to stdout, with batches of 8192 rows.

@@ -54,7 +54,6 @@ type WatermarkAssigner struct {
 	eval   expr.Evaluator
 	wm     int64
 	sent   int64
-	rowWM  []int64
 }
 
 // NewWatermarkAssigner evaluates wmExpr (a TIMESTAMP expression over the input) per row.

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"math"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -52,7 +53,7 @@ func TestKeyCodecRoundTrip(t *testing.T) {
 	defer in.Release()
 	in.Field(0).(*array.Int64Builder).AppendValues([]int64{-5, 7}, []bool{true, false})
 	in.Field(1).(*array.StringBuilder).AppendValues([]string{"", "héllo"}, nil)
-	in.Field(2).(*array.Float64Builder).AppendValues([]float64{-0.0, 2.5}, nil)
+	in.Field(2).(*array.Float64Builder).AppendValues([]float64{math.Copysign(0, -1), 2.5}, nil)
 	in.Field(3).(*array.BooleanBuilder).AppendValues([]bool{true, false}, nil)
 	in.Field(4).(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{1793491200000, -1}, nil)
 	in.Field(5).AppendNull()

@@ -97,7 +97,6 @@ func FuzzParse(f *testing.F) {
 type posVisitor struct {
 	src *Source
 	max int
-	bad string
 }
 
 func (v *posVisitor) Enter(n ast.Node) (ast.Node, bool) {

@@ -428,13 +428,6 @@ func buildGreatest(c *compiler, call *Call) (evalFunc, error) {
 	})
 }
 
-func (o cmpOp) sign() int {
-	if o == opGt {
-		return 1
-	}
-	return -1
-}
-
 // cmpRow compares row i of two arrays of one type; for rare, row-at-a-time paths.
 func cmpRow(a, b arrow.Array, i int) int {
 	switch a := a.(type) {

@@ -7,7 +7,6 @@ package expr
 
 import (
 	"fmt"
-	"math/bits"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -124,8 +123,6 @@ func alignedBits(a arrow.Array, idx int) []byte {
 	return out
 }
 
-func validAt(a arrow.Array, i int) bool { return a.IsValid(i) }
-
 // packBools packs tmp (one 0/1 byte per row) into the bitmap out, 8 rows per multiply.
 func packBools(tmp []byte, out []byte) {
 	n := len(tmp)
@@ -146,22 +143,6 @@ func b2u(b bool) byte { return *(*byte)(unsafe.Pointer(&b)) }
 // boolArray builds a BOOLEAN array from a bitmap of values and an optional validity buffer.
 func boolArray(n int, validity, vals *memory.Buffer) arrow.Array {
 	return newArray(Bool, n, validity, vals)
-}
-
-// forEachSet calls f for every set bit of bm in [0, n).
-func forEachSet(bm []byte, n int, f func(i int)) {
-	for j := 0; j*8 < n; j++ {
-		b := bm[j]
-		for b != 0 {
-			k := bits.TrailingZeros8(b)
-			i := j*8 + k
-			if i >= n {
-				return
-			}
-			f(i)
-			b &= b - 1
-		}
-	}
 }
 
 // broadcast materialises a literal as an array of n equal values.
