@@ -1,0 +1,177 @@
+// Command eddy is the streaming SQL engine's one binary: `eddy run` runs a SQL script,
+// `eddy version` prints the version. See `eddy --help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+
+	"github.com/eddysql/eddy/engine"
+	"github.com/eddysql/eddy/parser"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "0.1.0-dev"
+
+const usage = `eddy — streaming SQL over files, generators, Kafka and Kinesis.
+
+Usage:
+  eddy run FILE.sql [flags]     run a SQL script; SELECT rows go to stdout
+  eddy run -e 'SQL' [flags]     run SQL given on the command line
+  eddy version                  print the version
+  eddy help                     show this help
+
+Flags of run:
+  --format json|csv|table|changelog   how SELECT rows are printed (default json:
+                                      one object a line, keys in select order)
+  --batch-size N                      rows per Arrow batch (default 8192); results
+                                      never depend on it
+  -e SQL                              run this SQL (after FILE, if both are given)
+
+A script holds statements ended by ';': CREATE TABLE ... WITH ('connector' = ...),
+CREATE VIEW, SET 'key' = 'value', SELECT, INSERT INTO, EXECUTE STATEMENT SET,
+EXPLAIN, SHOW TABLES, DESCRIBE. Connectors: filesystem (alias file), datagen,
+print, blackhole. Windows: TUMBLE, HOP, CUMULATE, SESSION table functions and the
+legacy GROUP BY TUMBLE(ts, INTERVAL ...) forms.
+
+Example:
+  CREATE TABLE bid (auction BIGINT, price DOUBLE, ts TIMESTAMP(3),
+    WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)
+  WITH ('connector' = 'filesystem', 'path' = 'bids.json', 'format' = 'json');
+  SELECT window_start, auction, COUNT(*) AS bids, MAX(price) AS top
+  FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+  GROUP BY window_start, window_end, auction;
+
+Exit status: 0 when every statement ran, 1 on a SQL or runtime error (printed
+to stderr as file:line:col with the line and a caret), 2 on bad usage.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "version", "--version":
+		fmt.Fprintf(stdout, "eddy %s\n", Version)
+		return 0
+	case "run":
+		return runCmd(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "eddy: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func runCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	formatFlag := fs.String("format", "json", "output format: json, csv, table, changelog")
+	batch := fs.Int("batch-size", 8192, "rows per batch")
+	sqlText := fs.String("e", "", "SQL to run")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for performance work)")
+	// Accept flags before and after the file name.
+	var files []string
+	rest := args
+	for len(rest) > 0 {
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		rest = fs.Args()
+		if len(rest) > 0 {
+			files = append(files, rest[0])
+			rest = rest[1:]
+		}
+	}
+	if len(files) == 0 && *sqlText == "" {
+		fmt.Fprintln(stderr, "eddy run: give a SQL file or -e 'SQL'; see eddy --help")
+		return 2
+	}
+	if len(files) > 1 {
+		fmt.Fprintf(stderr, "eddy run: one SQL file at a time (got %s)\n", strings.Join(files, ", "))
+		return 2
+	}
+	f, err := engine.ParseFormat(*formatFlag)
+	if err != nil {
+		fmt.Fprintf(stderr, "eddy run: %v\n", err)
+		return 2
+	}
+	if *batch < 1 {
+		fmt.Fprintln(stderr, "eddy run: --batch-size must be at least 1")
+		return 2
+	}
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "eddy run: %v\n", err)
+			return 2
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			fmt.Fprintf(stderr, "eddy run: %v\n", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
+	sess := engine.NewSession()
+	sess.Format, sess.BatchSize, sess.Stdout, sess.Stderr = f, *batch, stdout, stderr
+	if isTerminal(stderr) {
+		sess.Progress = stderr
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	scripts := [][2]string{}
+	if len(files) == 1 {
+		text, err := os.ReadFile(files[0])
+		if err != nil {
+			fmt.Fprintf(stderr, "eddy run: %v\n", err)
+			return 1
+		}
+		scripts = append(scripts, [2]string{files[0], string(text)})
+	}
+	if *sqlText != "" {
+		scripts = append(scripts, [2]string{"-e", *sqlText})
+	}
+	for _, sc := range scripts {
+		if err := sess.RunScript(ctx, sc[0], sc[1]); err != nil {
+			if errors.Is(err, context.Canceled) {
+				fmt.Fprintln(stderr, "eddy: stopped")
+				return 130
+			}
+			var perr *parser.Error
+			if errors.As(err, &perr) {
+				fmt.Fprintln(stderr, perr.Error())
+			} else {
+				fmt.Fprintf(stderr, "eddy: %v\n", err)
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// isTerminal reports whether w is a character device (a terminal), where a live status
+// line helps; in pipes and files it would only be noise.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
