@@ -42,6 +42,9 @@ var goldenConfigs = []struct {
 // Result rows of one command are sorted: emission order within a command is not part of
 // the contract, the multiset is.
 func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("../testdata/*.test")
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "no golden files found in testdata/")
 	datadriven.Walk(t, "../testdata", func(t *testing.T, path string) {
 		if !strings.HasSuffix(path, ".test") {
 			t.Skip()
