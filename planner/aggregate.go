@@ -320,6 +320,7 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 			}
 			sp.Filter = add(fe)
 		}
+		sp.Name = aggDisplayName(sp.Kind, c.agg.Distinct, pre, sp.Arg, sp.Filter)
 		rt, err := exec.AggResultType(sp.Kind, argType)
 		if err != nil {
 			return nil, in.errAt(c.agg, "CAST the argument to a number", "%v", err)
@@ -393,4 +394,21 @@ func (b *binder) lateSinkColumns(n Node) []string {
 		n = ins[0]
 	}
 	return nil
+}
+
+// aggDisplayName names an aggregate's output column for EXPLAIN, e.g. COUNT(DISTINCT bidder);
+// the SELECT list gives the user's names.
+func aggDisplayName(k exec.AggKind, distinct bool, pre []expr.Expr, arg, filter int) string {
+	name := k.String()
+	if k != exec.AggCountStar {
+		a := pre[arg].String()
+		if distinct {
+			a = "DISTINCT " + a
+		}
+		name += "(" + a + ")"
+	}
+	if filter >= 0 {
+		name += " FILTER (WHERE " + pre[filter].String() + ")"
+	}
+	return name
 }
