@@ -185,7 +185,7 @@ func (s *Session) buildScan(job *Job, x *planner.PhysScan, ops *[]exec.Operator)
 		Name: t.Name, Schema: srcSchema, Columns: physicalNames, Options: t.Options, BatchSize: s.BatchSize, BadRecords: bad, Mem: s.mem,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("table '%s': %w", t.Name, err)
+		return nil, err // connectors name the table in their errors
 	}
 	job.source = src
 	// Materialise the needed full-row columns (computed ones included), in table order.

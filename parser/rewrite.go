@@ -170,6 +170,11 @@ func (r *rewriter) construct(k, lo, hi, lvl int) int {
 		if c := r.closer(k + 1); c > 0 && !r.tok(c+1).is("OVER") {
 			return r.renameCall(k, "__"+strings.ToLower(t.up))
 		}
+	case "CARDINALITY":
+		// A keyword in TiDB; a function in Flink.
+		if next.is("(") {
+			return r.renameCall(k, "__cardinality")
+		}
 	case "ARRAY", "MAP":
 		if next.is("[") {
 			c := r.closer(k + 1)

@@ -16,6 +16,9 @@ var TimestampLTZType arrow.DataType = &arrow.TimestampType{Unit: arrow.Milliseco
 
 // ParseType maps a normalised SQL type name (parser.ColumnDef.Type) to its Arrow type.
 func ParseType(name string) (arrow.DataType, error) {
+	if t, ok, err := parseNestedType(name); ok {
+		return t, err
+	}
 	n := strings.ToUpper(strings.TrimSpace(name))
 	base, args := n, ""
 	if i := strings.IndexAny(n, "(<"); i >= 0 {
@@ -66,8 +69,10 @@ func ParseType(name string) (arrow.DataType, error) {
 			return nil, fmt.Errorf("DECIMAL(%d, %d) is out of range: precision 1..38, scale 0..precision", p, s)
 		}
 		return &arrow.Decimal128Type{Precision: int32(p), Scale: int32(s)}, nil
-	case "ARRAY", "MAP", "ROW", "MULTISET":
+	case "MULTISET":
 		return nil, fmt.Errorf("type %s is not supported yet; declare the column as STRING to keep its JSON text", name)
+	case "ARRAY", "MAP", "ROW":
+		return nil, fmt.Errorf("bad type %s: write ARRAY<T>, MAP<K, V> or ROW<name T, ...>", name)
 	}
 	return nil, fmt.Errorf("unknown type %s; known types: BOOLEAN, TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, DECIMAL(p,s), STRING, VARCHAR(n), BYTES, DATE, TIME, TIMESTAMP(3), TIMESTAMP_LTZ(3)", name)
 }

@@ -25,6 +25,10 @@ const (
 	kDecimal
 	kTimestamp
 	kDate32
+	// Nested kinds (JSON only) come last: kind >= kList tells a container column.
+	kList   // offs (len rows+1) into elem
+	kStruct // one child per field in fields, each with one value per row
+	kMap    // offs (len rows+1) into elem (keys) and vals
 )
 
 // column accumulates the values of one output column in plain Go slices; Arrow arrays
@@ -49,6 +53,13 @@ type column struct {
 	tsPerSec    int64  // kTimestamp: units per second (1, 1e3, 1e6, 1e9)
 	seen        uint64 // decoder row stamp of the last value set in the current row
 	dates       dateCache
+
+	// Nested columns (see nested.go).
+	child  bool     // an element, field, key or value of another column
+	elem   *column  // kList: the elements; kMap: the keys
+	vals   *column  // kMap: the values
+	fields []column // kStruct: one column per field
+	vstamp uint64   // kStruct: stamp of the current object; a field's seen equals it once set
 }
 
 func newColumn(f arrow.Field) (column, error) {
@@ -77,6 +88,10 @@ func newColumn(f arrow.Field) (column, error) {
 		c.tsPerSec = unitsPerSecond(t.Unit)
 	case *arrow.Date32Type:
 		c.kind = kDate32
+	case *arrow.ListType, *arrow.MapType, *arrow.StructType:
+		if err := c.initNested(f); err != nil {
+			return c, err
+		}
 	default:
 		return c, fmt.Errorf("column %q: type %s is not supported by this format", f.Name, c.sql)
 	}
@@ -91,6 +106,12 @@ func (c *column) appendNull() {
 		c.offs = append(c.offs, int32(len(c.data)))
 	case kDecimal:
 		c.dec = append(c.dec, decimal128.Num{})
+	case kList, kMap:
+		c.offs = append(c.offs, c.offs[len(c.offs)-1])
+	case kStruct:
+		for i := range c.fields {
+			c.fields[i].appendNull()
+		}
 	default:
 		c.i64 = append(c.i64, 0)
 	}
@@ -133,8 +154,33 @@ func (c *column) truncate(n int) {
 		c.data = c.data[:c.offs[n]]
 	case kDecimal:
 		c.dec = c.dec[:n]
+	case kList:
+		c.offs = c.offs[:n+1]
+		c.elem.truncate(int(c.offs[n]))
+	case kMap:
+		c.offs = c.offs[:n+1]
+		c.elem.truncate(int(c.offs[n]))
+		c.vals.truncate(int(c.offs[n]))
+	case kStruct:
+		for i := range c.fields {
+			c.fields[i].truncate(n)
+		}
 	default:
 		c.i64 = c.i64[:n]
+	}
+}
+
+// release drops the column's buffered values, and its children's.
+func (c *column) release() {
+	c.i64, c.f64, c.dec, c.data, c.valid = nil, nil, nil, nil, nil
+	c.offs, c.nulls = []int32{0}, 0
+	for _, ch := range []*column{c.elem, c.vals} {
+		if ch != nil {
+			ch.release()
+		}
+	}
+	for i := range c.fields {
+		c.fields[i].release()
 	}
 }
 
@@ -175,6 +221,7 @@ func (c *column) build(mem memory.Allocator) arrow.Array {
 		}
 	}
 	var bufs []*memory.Buffer
+	var children []arrow.ArrayData
 	switch c.kind {
 	case kInt:
 		var vals *memory.Buffer
@@ -239,8 +286,13 @@ func (c *column) build(mem memory.Allocator) arrow.Array {
 		bufs = []*memory.Buffer{validity, newBuffer(mem, sliceBytes(c.offs)), newBuffer(mem, c.data)}
 	case kDecimal:
 		bufs = []*memory.Buffer{validity, newBuffer(mem, sliceBytes(c.dec))}
+	default:
+		bufs, children = c.buildNested(mem, validity)
 	}
-	data := array.NewData(c.typ, n, bufs, nil, c.nulls, 0)
+	data := array.NewData(c.typ, n, bufs, children, c.nulls, 0)
+	for _, ch := range children {
+		ch.Release()
+	}
 	arr := array.MakeFromData(data)
 	data.Release()
 	for _, b := range bufs {
@@ -304,9 +356,7 @@ func (cs *columnSet) Flush() arrow.RecordBatch {
 // this only frees Go memory; it is safe to call more than once.
 func (cs *columnSet) Release() {
 	for i := range cs.cols {
-		c := &cs.cols[i]
-		c.i64, c.f64, c.dec, c.data, c.valid = nil, nil, nil, nil, nil
-		c.offs, c.nulls = []int32{0}, 0
+		cs.cols[i].release()
 	}
 	cs.n = 0
 }

@@ -46,6 +46,11 @@ func NewCSVDecoder(schema *arrow.Schema, mem memory.Allocator, opts CSVOptions) 
 	if err != nil {
 		return nil, err
 	}
+	for _, c := range cs.cols {
+		if c.kind >= kList {
+			return nil, fmt.Errorf("column %q: type %s is not supported by the csv format; declare it STRING to keep its text, or use 'format' = 'json'", c.name, c.sql)
+		}
+	}
 	if opts.FieldDelimiter == 0 {
 		opts.FieldDelimiter = ','
 	}

@@ -138,7 +138,12 @@ func (d *JSONDecoder) record(b []byte) error {
 			if col < 0 {
 				i, err = skipValue(b, i, 1)
 			} else {
-				i, err = d.value(&d.cols[col], b, i)
+				c := &d.cols[col]
+				if c.seen == d.stamp { // repeated field: the last value wins
+					c.truncate(d.n)
+				}
+				c.seen = d.stamp
+				i, err = d.value(c, b, i)
 			}
 			if err != nil {
 				return err
@@ -182,12 +187,9 @@ func (d *JSONDecoder) lookup(key []byte, k int) int {
 	return col
 }
 
-// value decodes the JSON value at b[i] into c and returns the index after it.
+// value decodes the JSON value at b[i] into c, as one more value of c, and returns the
+// index after it.
 func (d *JSONDecoder) value(c *column, b []byte, i int) (int, error) {
-	if c.seen == d.stamp { // repeated field: the last value wins
-		c.truncate(d.n)
-	}
-	c.seen = d.stamp
 	if i >= len(b) {
 		return i, syntaxErr(i, "expected a value")
 	}
@@ -261,6 +263,9 @@ func (d *JSONDecoder) value(c *column, b []byte, i int) (int, error) {
 		return j, nil
 	}
 	if ch == '{' || ch == '[' {
+		if c.kind >= kList {
+			return d.container(c, b, i)
+		}
 		j, err := skipValue(b, i, 1)
 		if err != nil {
 			return j, err
@@ -285,7 +290,7 @@ func b2i(v bool) int64 {
 // badValue reports a value of the wrong type, or makes it NULL under IgnoreParseErrors.
 func (d *JSONDecoder) badValue(c *column, raw []byte) error {
 	if d.opts.IgnoreParseErrors {
-		c.truncate(d.n)
+		c.truncate(len(c.valid)) // drops a partly decoded nested value
 		c.appendNull()
 		return nil
 	}

@@ -147,7 +147,10 @@ func TestJSONDecodeNumbers(t *testing.T) {
 }
 
 func TestUnsupportedType(t *testing.T) {
-	schema := arrow.NewSchema([]arrow.Field{{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64)}}, nil)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "l", Type: arrow.ListOf(arrow.BinaryTypes.Binary)}}, nil)
 	_, err := NewJSONDecoder(schema, newMem(t), JSONOptions{})
-	assert.ErrorContains(t, err, `column "l"`)
+	assert.ErrorContains(t, err, `column "l": type ARRAY<BYTES> is not supported`)
+	schema = arrow.NewSchema([]arrow.Field{{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64)}}, nil)
+	_, err = NewCSVDecoder(schema, newMem(t), CSVOptions{})
+	assert.ErrorContains(t, err, `column "l": type ARRAY<BIGINT> is not supported by the csv format`)
 }

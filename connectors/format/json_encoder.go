@@ -6,7 +6,8 @@ import "github.com/apache/arrow-go/v18/arrow"
 // specifies: integers as JSON integers, DOUBLE as a JSON number (NaN and infinities as the
 // strings "NaN", "Infinity", "-Infinity"), DECIMAL as a string with its scale ("12.50"),
 // TIMESTAMP and TIMESTAMP_LTZ as "2026-11-01 00:00:10.000" (UTC), DATE as "2026-11-01",
-// BOOLEAN as true/false, NULL as null, BYTES as base64, ARRAY as an array, ROW as an object.
+// BOOLEAN as true/false, NULL as null, BYTES as base64, ARRAY as an array, ROW as an object
+// (fields by name), MAP as an object (keys as strings).
 type JSONEncoder struct {
 	keys [][]byte // `"name":` per column, escaped once
 }

@@ -104,6 +104,25 @@ func appendValue(dst []byte, arr arrow.Array, i int) []byte {
 		dst = append(dst, '"')
 		dst = appendInterval(dst, int64(a.Value(i)), a.DataType().(*arrow.DurationType).Unit)
 		return append(dst, '"')
+	case *array.Map:
+		// An object, as Flink writes a MAP; keys that are not strings become their text.
+		start, end := a.ValueOffsets(i)
+		entries := a.ListValues().(*array.Struct)
+		keys, items := entries.Field(0), entries.Field(1)
+		dst = append(dst, '{')
+		for j := int(start); j < int(end); j++ {
+			if j > int(start) {
+				dst = append(dst, ',')
+			}
+			if s, ok := keys.(*array.String); ok {
+				dst = appendJSONString(dst, s.Value(j))
+			} else {
+				dst = appendJSONString(dst, string(AppendText(nil, keys, j)))
+			}
+			dst = append(dst, ':')
+			dst = appendJSONOrNull(dst, items, j)
+		}
+		return append(dst, '}')
 	case array.ListLike:
 		start, end := a.ValueOffsets(i)
 		vals := a.ListValues()

@@ -130,6 +130,8 @@ func (c *column) appendText(s []byte) error {
 			return errValue
 		}
 		c.appendInt(d)
+	default: // nested columns take no text
+		return errValue
 	}
 	return nil
 }
