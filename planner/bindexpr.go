@@ -65,6 +65,13 @@ func (b *exprBinder) resolve(n *ast.ColumnNameExpr) (int, error) {
 		}
 		found = i
 	}
+	if found < 0 && qual != "" && n.Name.Schema.O == "" {
+		if e, err := b.rowField(qual, name); err != nil {
+			return -1, b.errAt(n, "", "%v", err)
+		} else if e != nil {
+			return -1, &rowFieldRef{e}
+		}
+	}
 	if found < 0 {
 		full := name
 		if qual != "" {
@@ -99,6 +106,9 @@ func (b *exprBinder) bind(n ast.ExprNode) (expr.Expr, error) {
 		return b.bind(x.Expr)
 	case *ast.ColumnNameExpr:
 		i, err := b.resolve(x)
+		if rf, ok := err.(*rowFieldRef); ok {
+			return rf.e, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -528,4 +538,25 @@ func (b *exprBinder) funcCall(x *ast.FuncCallExpr) (expr.Expr, error) {
 		return nil, err
 	}
 	return b.call(x, name, args...)
+}
+
+// rowFieldRef carries the binding of `row.field` out of resolve, which otherwise only
+// returns column indexes.
+type rowFieldRef struct{ e expr.Expr }
+
+func (r *rowFieldRef) Error() string { return "row field" }
+
+// rowField binds `col.field` where col is a ROW column of the input (no table is named col).
+// It returns nil, nil when col is not a ROW column.
+func (b *exprBinder) rowField(col, field string) (expr.Expr, error) {
+	for i, f := range b.schema {
+		if !strings.EqualFold(f.Name, col) {
+			continue
+		}
+		if _, ok := f.Type.(*arrow.StructType); !ok {
+			return nil, nil
+		}
+		return expr.NewCall("__field", &expr.Column{Index: i, Name: f.Name, T: f.Type}, &expr.Literal{Value: field, T: arrow.BinaryTypes.String})
+	}
+	return nil, nil
 }

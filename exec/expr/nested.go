@@ -221,3 +221,58 @@ func eqFixed[T interface {
 	kv, pv := values[T](keys), values[T](probe)
 	return func(j, r int) bool { return kv[j] == pv[r] }
 }
+
+// checkField types __field(row, 'name'): the field of a ROW value, matched by name
+// (exactly first, then case-insensitively). The planner emits it for `row.name`.
+func checkField(name string, args []Expr) (Expr, error) {
+	if err := arity(name, len(args), 2, 2); err != nil {
+		return nil, err
+	}
+	st, ok := args[0].Type().(*arrow.StructType)
+	if !ok {
+		return nil, typeErrorf("%s is %s, not a ROW: only ROW values have fields", args[0].String(), TypeName(args[0].Type()))
+	}
+	lit, ok := args[1].(*Literal)
+	fname, isStr := lit.Value.(string)
+	if !ok || !isStr {
+		return nil, typeErrorf("a ROW field is named by a constant")
+	}
+	idx := -1
+	for i, f := range st.Fields() {
+		if f.Name == fname {
+			idx = i
+			break
+		}
+		if idx < 0 && strings.EqualFold(f.Name, fname) {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		var names []string
+		for _, f := range st.Fields() {
+			names = append(names, f.Name)
+		}
+		return nil, typeErrorf("ROW %s has no field '%s'; its fields are: %s", args[0].String(), fname, strings.Join(names, ", "))
+	}
+	return &Call{Func: name, Args: []Expr{args[0], &Literal{Value: int64(idx), T: BigInt}}, T: st.Field(idx).Type}, nil
+}
+
+func buildField(c *compiler, call *Call) (evalFunc, error) {
+	mem := c.mem
+	idx := int(call.Args[1].(*Literal).Value.(int64))
+	return c.withArgs(call.Args[:1], func(in []arrow.Array, n int) (arrow.Array, error) {
+		x, ok := in[0].(*array.Struct)
+		if !ok {
+			return nil, errNotNested(in[0])
+		}
+		// A NULL row has NULL fields, whatever its child array holds.
+		return takeRows(mem, x.Field(idx), n, func(r int) int {
+			if x.IsNull(r) {
+				return -1
+			}
+			return r
+		})
+	})
+}
+
+var _ = register("__field", "", "", checkField, buildField)
