@@ -27,15 +27,20 @@ type Job struct {
 	closers []func() error
 }
 
-type lateCounter interface{ lateDropped() int64 }
+type lateCounter interface {
+	lateDropped() int64
+	partlyLate() int64
+}
 
 type windowLate struct{ op *exec.WindowAggregate }
 
 func (w windowLate) lateDropped() int64 { return w.op.LateRecordsDropped }
+func (w windowLate) partlyLate() int64  { return w.op.PartlyLateRecords }
 
 type sessionLate struct{ op *exec.SessionAggregate }
 
 func (s sessionLate) lateDropped() int64 { return s.op.LateRecordsDropped }
+func (s sessionLate) partlyLate() int64  { return 0 }
 
 // Stats are a job's live counters, safe to read from another goroutine.
 type Stats struct {
@@ -43,6 +48,7 @@ type Stats struct {
 	RecordsOut atomic.Int64
 	BadRecords atomic.Int64
 	Late       atomic.Int64
+	PartlyLate atomic.Int64 // late for some of their windows only (HOP, CUMULATE)
 	Watermark  atomic.Int64
 }
 
@@ -315,11 +321,13 @@ func (j *Job) Run(parent context.Context) error {
 }
 
 func (j *Job) updateLate() {
-	var n int64
+	var n, p int64
 	for _, a := range j.aggs {
 		n += a.lateDropped()
+		p += a.partlyLate()
 	}
 	j.Stats.Late.Store(n)
+	j.Stats.PartlyLate.Store(p)
 }
 
 func (j *Job) close() error {

@@ -130,6 +130,7 @@ func (w *WindowAggregate) Snapshot() ([]byte, error) {
 	sw := newStateWriter()
 	sw.put(w.wm)
 	sw.put(w.LateRecordsDropped)
+	sw.put(w.PartlyLateRecords)
 	sw.put(w.nGroups)
 	sw.put(w.groupKey)
 	sw.put(w.groupInt)
@@ -153,6 +154,7 @@ func (w *WindowAggregate) Restore(b []byte) error {
 	var ws []windowState
 	r.get(&w.wm)
 	r.get(&w.LateRecordsDropped)
+	r.get(&w.PartlyLateRecords)
 	r.get(&w.nGroups)
 	r.get(&w.groupKey)
 	r.get(&w.groupInt)

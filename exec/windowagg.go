@@ -87,6 +87,9 @@ type WindowAggregate struct {
 
 	// LateRecordsDropped counts records dropped from every window they belonged to.
 	LateRecordsDropped int64
+	// PartlyLateRecords counts records (HOP, CUMULATE) that were late for some of their
+	// windows and counted in the others; as in Flink they are not late records.
+	PartlyLateRecords int64
 
 	scratchGroups []int32
 	scratchKey    []byte
@@ -218,6 +221,10 @@ func (w *WindowAggregate) processBatch(m Message) error {
 	placed := growTo(w.placed[:0], n)
 	w.placed = placed
 	clear(placed)
+	var partly []bool
+	if w.spec.Window.Passes() > 1 {
+		partly = make([]bool, n)
+	}
 	tNulls := tcol.NullN() > 0
 	var lastEnd int64
 	var pw *pendingWindow
@@ -229,8 +236,14 @@ func (w *WindowAggregate) processBatch(m Message) error {
 				continue
 			}
 			start, end, ok := w.spec.Window.Window(ts[i], pass)
-			if !ok || end-1 <= w.rowWatermark(m, i) {
-				continue // not in a pass-th window, or late for it
+			if !ok {
+				continue // not in a pass-th window
+			}
+			if end-1 <= w.rowWatermark(m, i) {
+				if passes > 1 {
+					partly[i] = true
+				}
+				continue // late for this window
 			}
 			if pw == nil || end != lastEnd {
 				pw, lastEnd = w.window(end, start), end
@@ -270,6 +283,9 @@ func (w *WindowAggregate) processBatch(m Message) error {
 	w.lateRows, w.lateWMs = w.lateRows[:0], w.lateWMs[:0]
 	for i := 0; i < n; i++ {
 		if placed[i] {
+			if partly != nil && partly[i] {
+				w.PartlyLateRecords++
+			}
 			continue
 		}
 		// Dropped from every window: late, or without an event time (reported with the
