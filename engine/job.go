@@ -59,8 +59,14 @@ type batchSink interface {
 	Close() error
 }
 
-// buildJob turns a physical plan into a runnable job.
+// buildJob turns a physical plan into a runnable job. Results go to out, written on their
+// own goroutine (asyncSink) except for driven jobs (ManualJob), whose caller reads them
+// synchronously.
 func (s *Session) buildJob(plan *planner.Plan, out batchSink) (*Job, error) {
+	return s.buildJobTo(plan, out, true)
+}
+
+func (s *Session) buildJobTo(plan *planner.Plan, out batchSink, async bool) (*Job, error) {
 	job := &Job{Stats: &Stats{}}
 	job.Stats.Watermark.Store(exec.MinWatermark)
 	var ops []exec.Operator
@@ -135,7 +141,13 @@ func (s *Session) buildJob(plan *planner.Plan, out batchSink) (*Job, error) {
 		return nil, fmt.Errorf("internal error: cannot execute %T", n)
 	}
 	if _, err := build(plan.Root); err != nil {
+		for _, c := range job.closers {
+			c() // side tables opened so far
+		}
 		return nil, err
+	}
+	if async {
+		out = newAsyncSink(out)
 	}
 	stats := job.Stats
 	sinkEmitter := exec.EmitFunc(func(m exec.Message) error {

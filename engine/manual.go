@@ -57,7 +57,7 @@ func (s *Session) StartManual(q *parser.Query, out *bytes.Buffer) (*ManualJob, e
 		return nil, err
 	}
 	rw := newResultWriter(out, s.Format, plan.Root.Props().Schema.Arrow())
-	job, err := s.buildJob(plan, rw)
+	job, err := s.buildJobTo(plan, rw, false)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (m *ManualJob) Restart() error {
 	if err := m.job.chain.Close(); err != nil {
 		return err
 	}
-	job, err := m.s.buildJob(m.plan, m.out)
+	job, err := m.s.buildJobTo(m.plan, m.out, false)
 	if err != nil {
 		return err
 	}

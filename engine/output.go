@@ -40,6 +40,7 @@ type resultWriter struct {
 	json   *format.JSONEncoder
 	csv    *format.CSVEncoder
 	widths []int
+	headed bool
 	buf    []byte
 	rows   int64
 }
@@ -56,11 +57,19 @@ func newResultWriter(w io.Writer, f Format, schema *arrow.Schema) *resultWriter 
 		for i, f := range schema.Fields() {
 			rw.widths[i] = max(utf8.RuneCountInString(f.Name), typeWidth(f.Type))
 		}
-		rw.rule()
-		rw.line(schema.Field, nil)
-		rw.rule()
 	}
 	return rw
+}
+
+// header writes the table's header once, before its first row (or at Close of an empty result).
+func (rw *resultWriter) header() {
+	if rw.format != FormatTable || rw.headed {
+		return
+	}
+	rw.headed = true
+	rw.rule()
+	rw.line(rw.schema.Field, nil)
+	rw.rule()
 }
 
 // typeWidth is the display width of a column, as Flink's tableau mode fixes it per type.
@@ -128,6 +137,7 @@ func isNumeric(t arrow.DataType) bool {
 
 // Write prints every row of b.
 func (rw *resultWriter) Write(b arrow.RecordBatch) error {
+	rw.header()
 	n := int(b.NumRows())
 	for r := 0; r < n; r++ {
 		switch rw.format {
@@ -164,6 +174,7 @@ func (rw *resultWriter) Flush() error { return rw.w.Flush() }
 // Close ends the output (the table's closing rule and row count) and flushes.
 func (rw *resultWriter) Close() error {
 	if rw.format == FormatTable {
+		rw.header()
 		rw.rule()
 		fmt.Fprintf(rw.w, "%d row(s) in result\n", rw.rows)
 	}

@@ -106,7 +106,7 @@ func (s *Session) runQuery(ctx context.Context, q *parser.Query) error {
 		status = &statusLine{w: s.Progress}
 		out = statusAware{out, status}
 	}
-	job, err := s.buildJob(plan, newAsyncSink(out))
+	job, err := s.buildJob(plan, out)
 	if err != nil {
 		return s.Planner.ErrAt(q.Pos, "", "%v", err)
 	}
@@ -140,7 +140,7 @@ func (s *Session) runInserts(ctx context.Context, inserts []*parser.Insert) erro
 		if err != nil {
 			return s.Planner.ErrAt(ins.Pos, "", "%v", err)
 		}
-		job, err := s.buildJob(plan, newAsyncSink(tableSink{sink}))
+		job, err := s.buildJob(plan, tableSink{sink})
 		if err != nil {
 			sink.Close()
 			return s.Planner.ErrAt(ins.Pos, "", "%v", err)
