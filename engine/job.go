@@ -284,6 +284,11 @@ func (j *Job) Run(parent context.Context) error {
 	go func() {
 		defer wg.Done()
 		defer close(msgs)
+		defer func() {
+			if r := recover(); r != nil {
+				srcErr = internalError("source of "+j.Name, r)
+			}
+		}()
 		srcErr = j.source.Run(ctx, exec.EmitFunc(func(m exec.Message) error {
 			if m.Kind == exec.KindBatch {
 				m.Batch.Retain()
@@ -304,7 +309,7 @@ func (j *Job) Run(parent context.Context) error {
 	ended := false
 	for m := range msgs {
 		if opErr == nil {
-			opErr = j.chain.Emit(m)
+			opErr = j.emit(m)
 			if m.Kind == exec.KindEnd {
 				ended = true
 			}
@@ -330,6 +335,16 @@ func (j *Job) Run(parent context.Context) error {
 		return fmt.Errorf("internal error: source of %s stopped without end of input", j.Name)
 	}
 	return closeErr
+}
+
+// emit pushes m through the operators; a panic in one is an internal error of the job.
+func (j *Job) emit(m exec.Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = internalError("an operator of "+j.Name, r)
+		}
+	}()
+	return j.chain.Emit(m)
 }
 
 func (j *Job) updateLate() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -56,8 +57,18 @@ func (s *Session) RunScript(ctx context.Context, file, text string) error {
 }
 
 // RunStatement runs one statement. Queries and INSERTs run until their input ends or ctx
-// is cancelled.
-func (s *Session) RunStatement(ctx context.Context, st parser.Statement) error {
+// is cancelled. A panic (a bug in eddy, never the user's input) becomes an internal error
+// naming the statement, so that a session — the REPL, the job server — survives it.
+func (s *Session) RunStatement(ctx context.Context, st parser.Statement) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = internalError(st.Position().String(), r)
+		}
+	}()
+	return s.runStatement(ctx, st)
+}
+
+func (s *Session) runStatement(ctx context.Context, st parser.Statement) error {
 	if handled, err := s.Planner.Execute(st); handled {
 		if set, ok := st.(*parser.Set); ok && err == nil {
 			return s.applySetting(set)
@@ -297,4 +308,9 @@ func (s *Session) describe(x *parser.Describe) error {
 	}
 	fmt.Fprintln(s.Stdout, rule)
 	return nil
+}
+
+// internalError reports a bug with its stack, for the user to pass on.
+func internalError(where string, r any) error {
+	return fmt.Errorf("internal error at %s: %v (this is a bug in eddy; please report it with this message)\n%s", where, r, debug.Stack())
 }
