@@ -2,7 +2,6 @@ package exec
 
 import (
 	"fmt"
-	"math"
 	"math/big"
 	"unsafe"
 
@@ -104,9 +103,9 @@ func newAccumulator(spec AggSpec, argType arrow.DataType) (accumulator, error) {
 		avg := spec.Kind == AggAvg
 		switch {
 		case isInteger(argType):
-			return &sumIntAcc{avg: avg}, nil
+			return newIntSum(avg), nil
 		case isFloat(argType):
-			return &sumFloatAcc{avg: avg}, nil
+			return newFloatSum(avg), nil
 		case argType.ID() == arrow.DECIMAL128:
 			return &sumDecimalAcc{avg: avg, inScale: argType.(*arrow.Decimal128Type).Scale, outScale: spec.Type.(*arrow.Decimal128Type).Scale}, nil
 		}
@@ -114,9 +113,9 @@ func newAccumulator(spec AggSpec, argType arrow.DataType) (accumulator, error) {
 		isMax := spec.Kind == AggMax
 		switch {
 		case isIntLike(argType) || argType.ID() == arrow.BOOL:
-			return &minMaxIntAcc{max: isMax}, nil
+			return &minMaxAcc[int64]{max: isMax, kind: intKind}, nil
 		case isFloat(argType):
-			return &minMaxFloatAcc{max: isMax}, nil
+			return &minMaxAcc[float64]{max: isMax, kind: floatKind}, nil
 		case argType.ID() == arrow.STRING:
 			return &minMaxStringAcc{max: isMax}, nil
 		case argType.ID() == arrow.DECIMAL128:
@@ -280,80 +279,6 @@ func appendFloat64(b array.Builder, v float64) {
 	}
 }
 
-type sumIntAcc struct {
-	avg     bool
-	sums    []int64
-	counts  []int64
-	scratch []int64
-}
-
-func (a *sumIntAcc) grow(n int)    { a.sums = growTo(a.sums, n); a.counts = growTo(a.counts, n) }
-func (a *sumIntAcc) reset(g int32) { a.sums[g], a.counts[g] = 0, 0 }
-func (a *sumIntAcc) merge(d, s int32) {
-	a.sums[d] += a.sums[s]
-	a.counts[d] += a.counts[s]
-}
-func (a *sumIntAcc) stateRefs() []any { return []any{&a.sums, &a.counts} }
-func (a *sumIntAcc) update(arg arrow.Array, groups []int32) {
-	vals := int64s(arg, a.scratch)
-	a.scratch = vals[:0]
-	noNulls := arg.NullN() == 0
-	for i, g := range groups {
-		if g >= 0 && (noNulls || arg.IsValid(i)) {
-			a.sums[g] += vals[i]
-			a.counts[g]++
-		}
-	}
-}
-func (a *sumIntAcc) emit(b array.Builder, g int32) {
-	if a.counts[g] == 0 {
-		b.AppendNull()
-		return
-	}
-	if a.avg {
-		appendInt64(b, a.sums[g]/a.counts[g]) // Flink: AVG of an integer type truncates
-		return
-	}
-	appendInt64(b, a.sums[g])
-}
-
-type sumFloatAcc struct {
-	avg     bool
-	sums    []float64
-	counts  []int64
-	scratch []float64
-}
-
-func (a *sumFloatAcc) grow(n int)    { a.sums = growTo(a.sums, n); a.counts = growTo(a.counts, n) }
-func (a *sumFloatAcc) reset(g int32) { a.sums[g], a.counts[g] = 0, 0 }
-func (a *sumFloatAcc) merge(d, s int32) {
-	a.sums[d] += a.sums[s]
-	a.counts[d] += a.counts[s]
-}
-func (a *sumFloatAcc) stateRefs() []any { return []any{&a.sums, &a.counts} }
-func (a *sumFloatAcc) update(arg arrow.Array, groups []int32) {
-	vals := float64s(arg, a.scratch)
-	a.scratch = vals[:0]
-	noNulls := arg.NullN() == 0
-	for i, g := range groups {
-		if g >= 0 && (noNulls || arg.IsValid(i)) {
-			a.sums[g] += vals[i]
-			a.counts[g]++
-		}
-	}
-}
-func (a *sumFloatAcc) emit(b array.Builder, g int32) {
-	if a.counts[g] == 0 {
-		b.AppendNull()
-		return
-	}
-	if a.avg {
-		appendFloat64(b, a.sums[g]/float64(a.counts[g]))
-		return
-	}
-	appendFloat64(b, a.sums[g])
-}
-
 type sumDecimalAcc struct {
 	avg               bool
 	inScale, outScale int32
@@ -400,82 +325,6 @@ func (a *sumDecimalAcc) emit(b array.Builder, g int32) {
 		}
 	}
 	bb.Append(decimal128.FromBigInt(q))
-}
-
-type minMaxIntAcc struct {
-	max     bool
-	vals    []int64
-	has     []bool
-	scratch []int64
-}
-
-func (a *minMaxIntAcc) grow(n int)       { a.vals = growTo(a.vals, n); a.has = growTo(a.has, n) }
-func (a *minMaxIntAcc) reset(g int32)    { a.vals[g], a.has[g] = 0, false }
-func (a *minMaxIntAcc) stateRefs() []any { return []any{&a.vals, &a.has} }
-func (a *minMaxIntAcc) put(g int32, v int64) {
-	if !a.has[g] || (a.max && v > a.vals[g]) || (!a.max && v < a.vals[g]) {
-		a.vals[g], a.has[g] = v, true
-	}
-}
-func (a *minMaxIntAcc) merge(d, s int32) {
-	if a.has[s] {
-		a.put(d, a.vals[s])
-	}
-}
-func (a *minMaxIntAcc) update(arg arrow.Array, groups []int32) {
-	vals := int64s(arg, a.scratch)
-	a.scratch = vals[:0]
-	noNulls := arg.NullN() == 0
-	for i, g := range groups {
-		if g >= 0 && (noNulls || arg.IsValid(i)) {
-			a.put(g, vals[i])
-		}
-	}
-}
-func (a *minMaxIntAcc) emit(b array.Builder, g int32) {
-	if !a.has[g] {
-		b.AppendNull()
-		return
-	}
-	appendInt64(b, a.vals[g])
-}
-
-type minMaxFloatAcc struct {
-	max     bool
-	vals    []float64
-	has     []bool
-	scratch []float64
-}
-
-func (a *minMaxFloatAcc) grow(n int)       { a.vals = growTo(a.vals, n); a.has = growTo(a.has, n) }
-func (a *minMaxFloatAcc) reset(g int32)    { a.vals[g], a.has[g] = 0, false }
-func (a *minMaxFloatAcc) stateRefs() []any { return []any{&a.vals, &a.has} }
-func (a *minMaxFloatAcc) put(g int32, v float64) {
-	if !a.has[g] || (a.max && v > a.vals[g]) || (!a.max && v < a.vals[g]) || math.IsNaN(a.vals[g]) {
-		a.vals[g], a.has[g] = v, true
-	}
-}
-func (a *minMaxFloatAcc) merge(d, s int32) {
-	if a.has[s] {
-		a.put(d, a.vals[s])
-	}
-}
-func (a *minMaxFloatAcc) update(arg arrow.Array, groups []int32) {
-	vals := float64s(arg, a.scratch)
-	a.scratch = vals[:0]
-	noNulls := arg.NullN() == 0
-	for i, g := range groups {
-		if g >= 0 && (noNulls || arg.IsValid(i)) {
-			a.put(g, vals[i])
-		}
-	}
-}
-func (a *minMaxFloatAcc) emit(b array.Builder, g int32) {
-	if !a.has[g] {
-		b.AppendNull()
-		return
-	}
-	appendFloat64(b, a.vals[g])
 }
 
 type minMaxStringAcc struct {
@@ -568,70 +417,153 @@ func (a *countAcc) emitAll(b array.Builder, gs []int32) bool {
 	return true
 }
 
-func (a *minMaxFloatAcc) emitAll(b array.Builder, gs []int32) bool {
-	fb, ok := b.(*array.Float64Builder)
-	if !ok {
-		return false
+// number is the value type of the numeric accumulators: every integer-like SQL type is
+// summed and compared as int64, FLOAT and DOUBLE as float64.
+type number interface{ int64 | float64 }
+
+// numberKind reads an array's values as T and writes T results to a builder, for one T.
+type numberKind[T number] struct {
+	values    func(arr arrow.Array, scratch []T) []T
+	appendOne func(b array.Builder, v T)
+	// appendAll appends vals (valid marks non-NULL) when b is the builder it handles.
+	appendAll func(b array.Builder, vals []T, valid []bool) bool
+}
+
+var intKind = &numberKind[int64]{
+	values:    int64s,
+	appendOne: appendInt64,
+	appendAll: func(b array.Builder, vals []int64, valid []bool) bool {
+		ib, ok := b.(*array.Int64Builder)
+		if ok {
+			ib.AppendValues(vals, valid)
+		}
+		return ok
+	},
+}
+
+var floatKind = &numberKind[float64]{
+	values:    float64s,
+	appendOne: appendFloat64,
+	appendAll: func(b array.Builder, vals []float64, valid []bool) bool {
+		fb, ok := b.(*array.Float64Builder)
+		if ok {
+			fb.AppendValues(vals, valid)
+		}
+		return ok
+	},
+}
+
+// sumAcc is SUM and AVG. AVG of an integer type truncates toward zero, as in Flink.
+type sumAcc[T number] struct {
+	avg     bool
+	kind    *numberKind[T]
+	sums    []T
+	counts  []int64
+	scratch []T
+}
+
+func newIntSum(avg bool) *sumAcc[int64]     { return &sumAcc[int64]{avg: avg, kind: intKind} }
+func newFloatSum(avg bool) *sumAcc[float64] { return &sumAcc[float64]{avg: avg, kind: floatKind} }
+
+func (a *sumAcc[T]) grow(n int)    { a.sums = growTo(a.sums, n); a.counts = growTo(a.counts, n) }
+func (a *sumAcc[T]) reset(g int32) { a.sums[g], a.counts[g] = 0, 0 }
+func (a *sumAcc[T]) merge(d, s int32) {
+	a.sums[d] += a.sums[s]
+	a.counts[d] += a.counts[s]
+}
+func (a *sumAcc[T]) stateRefs() []any { return []any{&a.sums, &a.counts} }
+
+func (a *sumAcc[T]) update(arg arrow.Array, groups []int32) {
+	vals := a.kind.values(arg, a.scratch)
+	a.scratch = vals[:0]
+	noNulls := arg.NullN() == 0
+	for i, g := range groups {
+		if g >= 0 && (noNulls || arg.IsValid(i)) {
+			a.sums[g] += vals[i]
+			a.counts[g]++
+		}
 	}
-	vals := make([]float64, len(gs))
+}
+
+func (a *sumAcc[T]) result(g int32) (T, bool) {
+	c := a.counts[g]
+	if c == 0 {
+		return 0, false
+	}
+	if a.avg {
+		return a.sums[g] / T(c), true
+	}
+	return a.sums[g], true
+}
+
+func (a *sumAcc[T]) emit(b array.Builder, g int32) {
+	if v, ok := a.result(g); ok {
+		a.kind.appendOne(b, v)
+		return
+	}
+	b.AppendNull()
+}
+
+func (a *sumAcc[T]) emitAll(b array.Builder, gs []int32) bool {
+	vals := make([]T, len(gs))
+	valid := make([]bool, len(gs))
+	for i, g := range gs {
+		vals[i], valid[i] = a.result(g)
+	}
+	return a.kind.appendAll(b, vals, valid)
+}
+
+// minMaxAcc is MIN and MAX over numbers (and BOOLEAN, TIMESTAMP, DATE as int64).
+type minMaxAcc[T number] struct {
+	max     bool
+	kind    *numberKind[T]
+	vals    []T
+	has     []bool
+	scratch []T
+}
+
+func (a *minMaxAcc[T]) grow(n int)       { a.vals = growTo(a.vals, n); a.has = growTo(a.has, n) }
+func (a *minMaxAcc[T]) reset(g int32)    { a.vals[g], a.has[g] = 0, false }
+func (a *minMaxAcc[T]) stateRefs() []any { return []any{&a.vals, &a.has} }
+
+func (a *minMaxAcc[T]) put(g int32, v T) {
+	cur := a.vals[g]
+	// cur != cur only for a float NaN: any number replaces it.
+	if !a.has[g] || (a.max && v > cur) || (!a.max && v < cur) || cur != cur {
+		a.vals[g], a.has[g] = v, true
+	}
+}
+
+func (a *minMaxAcc[T]) merge(d, s int32) {
+	if a.has[s] {
+		a.put(d, a.vals[s])
+	}
+}
+
+func (a *minMaxAcc[T]) update(arg arrow.Array, groups []int32) {
+	vals := a.kind.values(arg, a.scratch)
+	a.scratch = vals[:0]
+	noNulls := arg.NullN() == 0
+	for i, g := range groups {
+		if g >= 0 && (noNulls || arg.IsValid(i)) {
+			a.put(g, vals[i])
+		}
+	}
+}
+
+func (a *minMaxAcc[T]) emit(b array.Builder, g int32) {
+	if !a.has[g] {
+		b.AppendNull()
+		return
+	}
+	a.kind.appendOne(b, a.vals[g])
+}
+
+func (a *minMaxAcc[T]) emitAll(b array.Builder, gs []int32) bool {
+	vals := make([]T, len(gs))
 	valid := make([]bool, len(gs))
 	for i, g := range gs {
 		vals[i], valid[i] = a.vals[g], a.has[g]
 	}
-	fb.AppendValues(vals, valid)
-	return true
-}
-
-func (a *minMaxIntAcc) emitAll(b array.Builder, gs []int32) bool {
-	ib, ok := b.(*array.Int64Builder)
-	if !ok {
-		return false
-	}
-	vals := make([]int64, len(gs))
-	valid := make([]bool, len(gs))
-	for i, g := range gs {
-		vals[i], valid[i] = a.vals[g], a.has[g]
-	}
-	ib.AppendValues(vals, valid)
-	return true
-}
-
-func (a *sumFloatAcc) emitAll(b array.Builder, gs []int32) bool {
-	fb, ok := b.(*array.Float64Builder)
-	if !ok {
-		return false
-	}
-	vals := make([]float64, len(gs))
-	valid := make([]bool, len(gs))
-	for i, g := range gs {
-		if c := a.counts[g]; c > 0 {
-			valid[i] = true
-			vals[i] = a.sums[g]
-			if a.avg {
-				vals[i] /= float64(c)
-			}
-		}
-	}
-	fb.AppendValues(vals, valid)
-	return true
-}
-
-func (a *sumIntAcc) emitAll(b array.Builder, gs []int32) bool {
-	ib, ok := b.(*array.Int64Builder)
-	if !ok {
-		return false
-	}
-	vals := make([]int64, len(gs))
-	valid := make([]bool, len(gs))
-	for i, g := range gs {
-		if c := a.counts[g]; c > 0 {
-			valid[i] = true
-			vals[i] = a.sums[g]
-			if a.avg {
-				vals[i] /= c
-			}
-		}
-	}
-	ib.AppendValues(vals, valid)
-	return true
+	return a.kind.appendAll(b, vals, valid)
 }
