@@ -200,7 +200,7 @@ func (s *Session) buildScan(job *Job, x *planner.PhysScan, ops *[]exec.Operator)
 	}
 	bad := s.badRecordHandler(t, job)
 	src, err := t.Connector.NewSource(connectors.TableSpec{
-		Name: t.Name, Schema: srcSchema, Columns: physicalNames, Options: t.Options, BatchSize: s.BatchSize, BadRecords: bad, Mem: s.mem,
+		Name: t.Name, Schema: srcSchema, Columns: physicalNames, Options: s.resolvePaths(t.Options), BatchSize: s.BatchSize, BadRecords: bad, Mem: s.mem,
 	})
 	if err != nil {
 		return nil, err // connectors name the table in their errors

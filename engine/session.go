@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -30,6 +31,9 @@ type Session struct {
 	Progress io.Writer
 	mem      memory.Allocator
 	stderrMu sync.Mutex
+	// scriptDir is the folder of the script being run, where relative source paths that do
+	// not exist from the working directory are looked up too.
+	scriptDir string
 }
 
 // NewSession returns a session printing JSON lines to stdout, with batches of 8192 rows.
@@ -44,6 +48,9 @@ func (s *Session) SetAllocator(mem memory.Allocator) { s.mem = mem }
 // error, which is a *parser.Error when it is the user's to fix.
 func (s *Session) RunScript(ctx context.Context, file, text string) error {
 	s.Planner.AddText(file, text)
+	if file != "" && file != "-e" {
+		s.scriptDir = filepath.Dir(file)
+	}
 	stmts, err := parser.Parse(file, text)
 	if err != nil {
 		return err
@@ -313,4 +320,29 @@ func (s *Session) describe(x *parser.Describe) error {
 // internalError reports a bug with its stack, for the user to pass on.
 func internalError(where string, r any) error {
 	return fmt.Errorf("internal error at %s: %v (this is a bug in eddy; please report it with this message)\n%s", where, r, debug.Stack())
+}
+
+// resolvePaths returns a table's options with a relative source 'path' that matches nothing
+// from the working directory (Flink's rule) but does from the script's folder taken from
+// there: `eddy run jobs/q.sql` finds the `data.json` next to q.sql.
+func (s *Session) resolvePaths(opts map[string]string) map[string]string {
+	p, ok := opts["path"]
+	if !ok || p == "" || filepath.IsAbs(p) || s.scriptDir == "" || s.scriptDir == "." || exists(p) {
+		return opts
+	}
+	alt := filepath.Join(s.scriptDir, p)
+	if !exists(alt) {
+		return opts
+	}
+	out := make(map[string]string, len(opts))
+	for k, v := range opts {
+		out[k] = v
+	}
+	out["path"] = alt
+	return out
+}
+
+func exists(pattern string) bool {
+	m, err := filepath.Glob(pattern)
+	return err == nil && len(m) > 0
 }

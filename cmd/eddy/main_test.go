@@ -80,3 +80,14 @@ func TestRunErrorHasCaret(t *testing.T) {
 	assert.Empty(t, out)
 	assert.Equal(t, "-e:2:8: unknown column 'b'\n  SELECT b FROM t;\n         ^\nhint: columns of t are: a\n", errs)
 }
+
+func TestRelativePathNextToScript(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "in.json"), []byte(`{"a":1}`+"\n"+`{"a":2}`+"\n"), 0o644))
+	script := filepath.Join(dir, "q.sql")
+	require.NoError(t, os.WriteFile(script, []byte(`CREATE TABLE t (a BIGINT) WITH ('connector' = 'file', 'path' = 'in.json', 'format' = 'json');
+SELECT a * 10 AS b FROM t;`), 0o644))
+	code, out, errs := runEddy(t, "run", script)
+	require.Equal(t, 0, code, errs)
+	assert.Equal(t, "{\"b\":10}\n{\"b\":20}\n", out)
+}
