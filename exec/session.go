@@ -16,6 +16,9 @@ import (
 // Lateness is decided per record: before a record is placed, its key's sessions whose
 // end - 1 <= the record's watermark are closed (they are emitted, and later records start
 // new sessions), and the record is late when ts + gap - 1 <= that watermark.
+//
+// A watermark closes sessions through a min-heap of session ends; entries of sessions that
+// have since grown or merged are stale and skipped.
 type SessionAggregate struct {
 	spec   WindowAggSpec
 	schema *arrow.Schema
@@ -23,7 +26,8 @@ type SessionAggregate struct {
 	late   LateHandler
 	keys   *keyCodec
 	aggs   *aggSet
-	open   map[string][]session
+	open   map[string]*keySessions
+	ends   sessionHeap
 	nextID int32
 	free   []int32
 	wm     int64
@@ -34,6 +38,12 @@ type SessionAggregate struct {
 	redirect map[int32]int32
 	merged   []int32
 	key      []byte
+}
+
+// keySessions are the open sessions of one key, ordered by start.
+type keySessions struct {
+	key      string
+	sessions []session
 }
 
 type session struct {
@@ -56,7 +66,7 @@ func NewSessionAggregate(input *arrow.Schema, spec WindowAggSpec, mem memory.All
 		return nil, err
 	}
 	return &SessionAggregate{spec: spec, schema: WindowOutputSchema(input, spec), mem: mem, late: late,
-		keys: kc, aggs: as, open: map[string][]session{}, wm: MinWatermark, redirect: map[int32]int32{}}, nil
+		keys: kc, aggs: as, open: map[string]*keySessions{}, wm: MinWatermark, redirect: map[int32]int32{}}, nil
 }
 
 func (s *SessionAggregate) Schema() *arrow.Schema { return s.schema }
@@ -116,21 +126,28 @@ func (s *SessionAggregate) Process(m Message, out Emitter) error {
 	}
 }
 
-// closeUpTo moves every open session with end - 1 <= wm to the closed list.
+// closeUpTo moves every open session with end - 1 <= wm to the closed list, in order of end.
+// A heap entry is pushed when a session opens; a session that grew since is pushed again
+// with its new end when its old entry comes up, and entries of merged-away or already
+// closed sessions are dropped.
 func (s *SessionAggregate) closeUpTo(wm int64) {
-	for k, ss := range s.open {
-		kept := ss[:0]
-		for _, x := range ss {
-			if x.end-1 <= wm {
-				s.closed = append(s.closed, closedSession{k, x})
-			} else {
-				kept = append(kept, x)
+	for len(s.ends) > 0 && s.ends[0].end-1 <= wm {
+		e := s.ends.pop()
+		ks := e.ks
+		for i, x := range ks.sessions {
+			if x.g != e.g {
+				continue
 			}
+			if x.end-1 > wm {
+				s.ends.push(sessionEnd{end: x.end, g: x.g, ks: ks})
+				break
+			}
+			s.closed = append(s.closed, closedSession{ks.key, x})
+			ks.sessions = append(ks.sessions[:i], ks.sessions[i+1:]...)
+			break
 		}
-		if len(kept) == 0 {
-			delete(s.open, k)
-		} else {
-			s.open[k] = kept
+		if len(ks.sessions) == 0 && s.open[ks.key] == ks {
+			delete(s.open, ks.key)
 		}
 	}
 }
@@ -164,28 +181,36 @@ func (s *SessionAggregate) processBatch(m Message, out Emitter) error {
 		for _, kc := range keyCols {
 			s.key = appendValue(s.key, kc, i)
 		}
-		ss := s.open[string(s.key)]
-		// Close this key's sessions that the record's watermark has passed.
-		kept := ss[:0]
-		for _, x := range ss {
-			if x.end-1 <= rowWM {
-				s.closed = append(s.closed, closedSession{string(s.key), x})
-			} else {
-				kept = append(kept, x)
+		ks := s.open[string(s.key)]
+		if ks != nil {
+			// Close this key's sessions that the record's watermark has passed.
+			kept := ks.sessions[:0]
+			for _, x := range ks.sessions {
+				if x.end-1 <= rowWM {
+					s.closed = append(s.closed, closedSession{ks.key, x})
+				} else {
+					kept = append(kept, x)
+				}
 			}
+			ks.sessions = kept
 		}
-		ss = kept
 		t := ts[i]
 		if t+gap-1 <= rowWM {
+			if ks != nil && len(ks.sessions) == 0 {
+				delete(s.open, ks.key)
+			}
 			s.LateRecordsDropped++
 			lateRows = append(lateRows, i)
 			lateWMs = append(lateWMs, rowWM)
-			s.storeOpen(ss)
 			continue
 		}
+		if ks == nil {
+			ks = &keySessions{key: string(s.key)}
+			s.open[ks.key] = ks
+		}
 		cur := session{start: t, end: t + gap, g: -1}
-		rest := ss[:0:0]
-		for _, x := range ss {
+		rest := ks.sessions[:0]
+		for _, x := range ks.sessions {
 			if x.start < cur.end && cur.start < x.end {
 				cur.start = min(cur.start, x.start)
 				cur.end = max(cur.end, x.end)
@@ -202,11 +227,11 @@ func (s *SessionAggregate) processBatch(m Message, out Emitter) error {
 		}
 		if cur.g < 0 {
 			cur.g = s.newGroup()
+			s.ends.push(sessionEnd{end: cur.end, g: cur.g, ks: ks})
 		}
 		groups[i] = cur.g
-		rest = append(rest, cur)
-		sortSessions(rest)
-		s.storeOpen(rest)
+		ks.sessions = append(rest, cur)
+		sortSessions(ks.sessions)
 	}
 	for i, g := range groups {
 		if g >= 0 {
@@ -227,32 +252,28 @@ func (s *SessionAggregate) processBatch(m Message, out Emitter) error {
 	return s.emitClosed(out)
 }
 
-func (s *SessionAggregate) storeOpen(ss []session) {
-	if len(ss) == 0 {
-		delete(s.open, string(s.key))
-		return
-	}
-	s.open[string(s.key)] = ss
-}
-
+// emitClosed emits the closed sessions in the order they closed, and frees their groups.
 func (s *SessionAggregate) emitClosed(out Emitter) error {
 	if len(s.closed) == 0 {
 		return nil
 	}
-	sort.SliceStable(s.closed, func(a, b int) bool { return s.closed[a].end < s.closed[b].end })
 	bld := array.NewRecordBuilder(s.mem, s.schema)
 	defer bld.Release()
 	nk := len(s.spec.Keys)
 	keyB := bld.Fields()[:nk]
-	aggB := bld.Fields()[nk+3:]
-	for _, c := range s.closed {
+	gs := make([]int32, len(s.closed))
+	starts := make([]arrow.Timestamp, len(s.closed))
+	ends := make([]arrow.Timestamp, len(s.closed))
+	times := make([]arrow.Timestamp, len(s.closed))
+	for i, c := range s.closed {
 		s.keys.decodeInto([]byte(c.key), keyB)
-		appendInt64(bld.Field(nk), c.start)
-		appendInt64(bld.Field(nk+1), c.end)
-		appendInt64(bld.Field(nk+2), c.end-1)
-		s.aggs.emit(aggB, c.g)
-		s.free = append(s.free, c.g)
+		gs[i], starts[i], ends[i], times[i] = c.g, arrow.Timestamp(c.start), arrow.Timestamp(c.end), arrow.Timestamp(c.end-1)
 	}
+	bld.Field(nk).(*array.TimestampBuilder).AppendValues(starts, nil)
+	bld.Field(nk+1).(*array.TimestampBuilder).AppendValues(ends, nil)
+	bld.Field(nk+2).(*array.TimestampBuilder).AppendValues(times, nil)
+	s.aggs.emitAll(bld.Fields()[nk+3:], gs)
+	s.free = append(s.free, gs...)
 	s.closed = s.closed[:0]
 	rec := bld.NewRecordBatch()
 	defer rec.Release()
@@ -260,5 +281,63 @@ func (s *SessionAggregate) emitClosed(out Emitter) error {
 }
 
 func sortSessions(ss []session) {
-	sort.Slice(ss, func(a, b int) bool { return ss[a].start < ss[b].start })
+	if len(ss) > 1 {
+		sort.Slice(ss, func(a, b int) bool { return ss[a].start < ss[b].start })
+	}
+}
+
+// sessionEnd is a heap entry: the end a session had when it was pushed. The session may
+// have grown since (then it is pushed again), or merged away or closed (then the entry is
+// dropped).
+type sessionEnd struct {
+	end int64
+	g   int32
+	ks  *keySessions
+}
+
+// sessionHeap is a binary min-heap of session ends, written out for its one element type:
+// container/heap's interface calls cost a third of the operator's time here.
+type sessionHeap []sessionEnd
+
+func (h *sessionHeap) push(e sessionEnd) {
+	*h = append(*h, e)
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		p := (i - 1) / 2
+		if a[p].end <= a[i].end {
+			break
+		}
+		a[p], a[i] = a[i], a[p]
+		i = p
+	}
+}
+
+func (h *sessionHeap) pop() sessionEnd {
+	a := *h
+	top := a[0]
+	last := len(a) - 1
+	a[0] = a[last]
+	a = a[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(a) && a[l].end < a[m].end {
+			m = l
+		}
+		if r < len(a) && a[r].end < a[m].end {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		a[m], a[i] = a[i], a[m]
+		i = m
+	}
+	*h = a
+	return top
+}
+
+// init orders an arbitrary slice into a heap.
+func (h sessionHeap) init() {
+	a := h
+	sort.Slice(a, func(i, j int) bool { return a[i].end < a[j].end }) // a sorted slice is a heap
 }

@@ -203,8 +203,8 @@ func (s *SessionAggregate) Snapshot() ([]byte, error) {
 	sw.put(s.nextID)
 	sw.put(s.free)
 	var open []sessionState
-	for k, ss := range s.open {
-		for _, x := range ss {
+	for k, ks := range s.open {
+		for _, x := range ks.sessions {
 			open = append(open, sessionState{Key: k, Start: x.start, End: x.end, Group: x.g})
 		}
 	}
@@ -230,14 +230,21 @@ func (s *SessionAggregate) Restore(b []byte) error {
 	if r.err != nil {
 		return fmt.Errorf("state of %s: %w", s.spec.ID, r.err)
 	}
-	s.open = map[string][]session{}
+	s.open = map[string]*keySessions{}
+	s.ends = s.ends[:0]
 	for _, x := range open {
-		s.open[x.Key] = append(s.open[x.Key], session{start: x.Start, end: x.End, g: x.Group})
+		ks := s.open[x.Key]
+		if ks == nil {
+			ks = &keySessions{key: x.Key}
+			s.open[x.Key] = ks
+		}
+		ks.sessions = append(ks.sessions, session{start: x.Start, end: x.End, g: x.Group})
+		s.ends = append(s.ends, sessionEnd{end: x.End, g: x.Group, ks: ks})
 	}
-	for k := range s.open {
-		ss := s.open[k]
-		sortSessions(ss)
+	for _, ks := range s.open {
+		sortSessions(ks.sessions)
 	}
+	s.ends.init()
 	return nil
 }
 
