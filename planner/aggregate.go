@@ -57,7 +57,8 @@ func collectAggregates(sel *ast.SelectStmt) []aggCall {
 // aggContext binds the SELECT list and HAVING of an aggregation over its output.
 type aggContext struct {
 	in        *exprBinder      // binds over the aggregation's input
-	groupKeys map[string]int   // exprKey over the input -> output column
+	toBase    []int            // input column -> pre-window column (groupKeys are over those)
+	groupKeys map[string]int   // exprKey over the pre-window input -> output column
 	windowIn  map[int]int      // input column (window_start/end/time of a TVF) -> output column
 	aggs      map[ast.Node]int // aggregate call -> output column
 	legacy    bool
@@ -101,7 +102,7 @@ func (a *aggContext) lookup(b *exprBinder, n ast.ExprNode) (expr.Expr, bool, err
 			return col(o), true, nil
 		}
 	}
-	if i, ok := a.groupKeys[exprKey(e)]; ok {
+	if i, ok := a.groupKeys[exprKey(remap(e, a.toBase))]; ok {
 		return col(i), true, nil
 	}
 	if _, isCol := n.(*ast.ColumnNameExpr); isCol {
@@ -165,7 +166,8 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 	windowIn := map[int]int{}
 	legacy := false
 	var keyItems []ast.ExprNode
-	tvf := findTVF(input)
+	tvf, toTVF, tvfFilters := peelToTVF(input)
+	toBase := identity(len(inScope)) // input column -> column of the pre-window input (or window column)
 	for _, it := range items {
 		if f, ok := it.(*ast.FuncCallExpr); ok && strings.HasPrefix(f.FnName.L, "__group_") {
 			if legacy {
@@ -193,16 +195,16 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 		}
 		spec, partition = tvf.Window, tvf.PartitionKeys
 		nIn := len(tvf.Input.Schema())
+		toBase = toTVF
 		// Filters between the TVF and the aggregation move below the TVF.
 		base = tvf.Input
-		for n := input; n != Node(tvf); n = n.(*Filter).Input {
-			f := n.(*Filter)
-			for _, c := range columnsOf(f.Pred) {
+		for _, pred := range tvfFilters {
+			for _, c := range columnsOf(pred) {
 				if c >= nIn {
 					return nil, in.errAt(sel.Where, "filter on window columns after aggregating, in HAVING", "WHERE on window_start/window_end before a window aggregation is not supported")
 				}
 			}
-			base = &Filter{Input: base, Pred: f.Pred}
+			base = &Filter{Input: base, Pred: pred}
 		}
 		var rest []ast.ExprNode
 		for _, it := range keyItems {
@@ -210,8 +212,8 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 			if err != nil {
 				return nil, err
 			}
-			if c, ok := e.(*expr.Column); ok && c.Index >= nIn {
-				switch c.Index - nIn {
+			if c, ok := e.(*expr.Column); ok && toBase[c.Index] >= nIn {
+				switch toBase[c.Index] - nIn {
 				case 0:
 					wsSeen = true
 				case 1:
@@ -225,7 +227,11 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 			return nil, in.errAt(sel.GroupBy.Items[0].Expr, "GROUP BY window_start, window_end, <keys>", "a window aggregation must group by both window_start and window_end")
 		}
 		keyItems = rest
-		windowIn[nIn], windowIn[nIn+1], windowIn[nIn+2] = 0, 1, 2 // fixed up below by nKeys
+		for i, t := range toBase {
+			if t >= nIn {
+				windowIn[i] = t - nIn // fixed up below by the number of keys
+			}
+		}
 	}
 	baseWidth := len(base.Schema())
 	// Pre-projection over base: time column, keys, aggregate arguments, filters.
@@ -258,6 +264,7 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 		if err != nil {
 			return nil, err
 		}
+		e = remap(e, toBase)
 		if err := checkBase(it, e); err != nil {
 			return nil, err
 		}
@@ -295,6 +302,7 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 			if err != nil {
 				return nil, err
 			}
+			e = remap(e, toBase)
 			if err := checkBase(c.agg, e); err != nil {
 				return nil, err
 			}
@@ -312,6 +320,7 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 			if err != nil {
 				return nil, err
 			}
+			fe = remap(fe, toBase)
 			if fe.Type().ID() != arrow.BOOL {
 				return nil, in.errAt(c.filter, "", "FILTER (WHERE ...) needs a BOOLEAN condition")
 			}
@@ -357,7 +366,7 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 	for k := range windowIn {
 		windowIn[k] += len(keys)
 	}
-	ctx := &aggContext{in: in, groupKeys: groupKeys, windowIn: windowIn, aggs: aggOut, legacy: legacy, nKeys: len(keys)}
+	ctx := &aggContext{in: in, toBase: toBase, groupKeys: groupKeys, windowIn: windowIn, aggs: aggOut, legacy: legacy, nKeys: len(keys)}
 	out := &exprBinder{p: b.p, src: src, schema: agg.Schema(), agg: ctx, what: "the aggregation"}
 	var node Node = agg
 	if sel.Having != nil {
@@ -411,4 +420,35 @@ func aggDisplayName(k exec.AggKind, distinct bool, pre []expr.Expr, arg, filter 
 		name += " FILTER (WHERE " + pre[filter].String() + ")"
 	}
 	return name
+}
+
+// peelToTVF finds the window TVF under n through filters and column-only projections (a
+// view over a window TVF), with the mapping from n's columns to the TVF's output columns and
+// the filters met on the way, rewritten over the TVF's output. tvf is nil when there is none.
+func peelToTVF(n Node) (tvf *WindowTVF, toTVF []int, filters []expr.Expr) {
+	switch x := n.(type) {
+	case *WindowTVF:
+		return x, identity(len(x.Schema())), nil
+	case *Filter:
+		tvf, m, fs := peelToTVF(x.Input)
+		if tvf == nil {
+			return nil, nil, nil
+		}
+		return tvf, m, append(fs, remap(x.Pred, m))
+	case *Project:
+		tvf, m, fs := peelToTVF(x.Input)
+		if tvf == nil {
+			return nil, nil, nil
+		}
+		out := make([]int, len(x.Exprs))
+		for i, e := range x.Exprs {
+			c, ok := e.(*expr.Column)
+			if !ok {
+				return nil, nil, nil
+			}
+			out[i] = m[c.Index]
+		}
+		return tvf, out, fs
+	}
+	return nil, nil, nil
 }

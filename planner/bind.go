@@ -90,7 +90,7 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, src *parser.Source) (Node, erro
 	if sel.GroupBy != nil || len(aggs) > 0 {
 		return b.bindAggregate(sel, input, aggs, src)
 	}
-	if tvf := findTVF(input); tvf != nil && tvf.Window.Kind == exec.Session {
+	if tvf, _, _ := peelToTVF(input); tvf != nil && tvf.Window.Kind == exec.Session {
 		return nil, b.p.errAt(src.PosOf(sel), "aggregate it: GROUP BY window_start, window_end, <keys>", "a SESSION window must be aggregated")
 	}
 	eb := &exprBinder{p: b.p, src: src, schema: input.Schema(), what: describeInput(input)}
@@ -177,20 +177,6 @@ func describeInput(n Node) string {
 		return describeInput(x.Input) + " (with window_start, window_end, window_time)"
 	}
 	return ""
-}
-
-// findTVF finds a window TVF below filters.
-func findTVF(n Node) *WindowTVF {
-	for {
-		switch x := n.(type) {
-		case *WindowTVF:
-			return x
-		case *Filter:
-			n = x.Input
-		default:
-			return nil
-		}
-	}
 }
 
 // bindFrom binds the FROM clause: one table, view, CTE, subquery or window TVF.
