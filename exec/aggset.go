@@ -128,12 +128,6 @@ func (s *aggSet) emitAll(bs []array.Builder, gs []int32) {
 	}
 }
 
-func (s *aggSet) emit(bs []array.Builder, g int32) {
-	for i, a := range s.accs {
-		a.emit(bs[i], g)
-	}
-}
-
 // mergeDistinct replays into dst the distinct values of src that dst has not seen.
 func (s *aggSet) mergeDistinct(i int, dst, src int32) {
 	sets := s.distinct[i]

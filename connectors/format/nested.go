@@ -89,7 +89,7 @@ func (c *column) buildNested(mem memory.Allocator, validity *memory.Buffer) ([]*
 		return []*memory.Buffer{validity, newBuffer(mem, sliceBytes(c.offs))}, []arrow.ArrayData{data}
 	case kMap:
 		keys, items := c.elem.build(mem), c.vals.build(mem)
-		entries := arrayData(c.typ.(*arrow.MapType).ValueType(), keys.Len(), []*memory.Buffer{nil}, []arrow.ArrayData{keys.Data(), items.Data()})
+		entries := arrayData(c.typ.(*arrow.MapType).Elem().(*arrow.StructType), keys.Len(), []*memory.Buffer{nil}, []arrow.ArrayData{keys.Data(), items.Data()})
 		keys.Release()
 		items.Release()
 		return []*memory.Buffer{validity, newBuffer(mem, sliceBytes(c.offs))}, []arrow.ArrayData{entries}
