@@ -366,7 +366,74 @@ func floatToDec(f float64, p, s int32) (decimal128.Num, bool) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return decimal128.Num{}, false
 	}
+	var buf [32]byte
+	digits := strconv.AppendFloat(buf[:0], f, 'f', -1, 64)
+	if v, ok := smallDecimal(digits, s); ok {
+		n := decimal128.FromI64(v)
+		return n, n.FitsInPrecision(p)
+	}
 	return parseDecimal(strconv.FormatFloat(f, 'g', -1, 64), p, s)
+}
+
+// smallDecimal scales a plain decimal text ("-12.345") to s fraction digits, rounding
+// HALF_UP, when the result fits an int64 with room to spare: the common case of a DOUBLE
+// cast to DECIMAL, without big-number arithmetic. ok is false otherwise.
+func smallDecimal(text []byte, s int32) (int64, bool) {
+	neg := len(text) > 0 && text[0] == '-'
+	if neg {
+		text = text[1:]
+	}
+	var v int64
+	digits := 0
+	frac := int32(-1) // fraction digits taken so far; -1 before the point
+	roundUp := false
+	for _, c := range text {
+		if c == '.' {
+			if frac >= 0 {
+				return 0, false
+			}
+			frac = 0
+			continue
+		}
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if frac >= s {
+			// The first digit past the scale decides the rounding (HALF_UP); the rest
+			// cannot change it.
+			roundUp = c >= '5'
+			break
+		}
+		if digits >= 17 {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+		if v != 0 {
+			digits++
+		}
+		if frac >= 0 {
+			frac++
+		}
+	}
+	if frac < 0 {
+		frac = 0
+	}
+	for ; frac < s; frac++ {
+		if digits >= 17 {
+			return 0, false
+		}
+		v *= 10
+		if v != 0 {
+			digits++
+		}
+	}
+	if roundUp {
+		v++
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // parseDecimal parses a decimal literal (optionally with exponent), rounding HALF_UP to s.
