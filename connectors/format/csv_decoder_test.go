@@ -12,17 +12,7 @@ func decodeCSV(t *testing.T, schema *arrow.Schema, opts CSVOptions, lines ...str
 	t.Helper()
 	d, err := NewCSVDecoder(schema, newMem(t), opts)
 	require.NoError(t, err)
-	defer d.Release()
-	var errs []error
-	for _, l := range lines {
-		errs = append(errs, d.Append([]byte(l)))
-	}
-	b := d.Flush()
-	if b == nil {
-		return nil, errs
-	}
-	defer b.Release()
-	return rowsText(b), errs
+	return decodeLines(t, d, lines)
 }
 
 var csvSchema = arrow.NewSchema([]arrow.Field{

@@ -27,18 +27,7 @@ func decodeJSON(t *testing.T, schema *arrow.Schema, opts JSONOptions, lines ...s
 	t.Helper()
 	d, err := NewJSONDecoder(schema, newMem(t), opts)
 	require.NoError(t, err)
-	defer d.Release()
-	var errs []error
-	for _, l := range lines {
-		errs = append(errs, d.Append([]byte(l)))
-	}
-	b := d.Flush()
-	if b == nil {
-		return nil, errs
-	}
-	defer b.Release()
-	require.Equal(t, d.Len(), 0)
-	return rowsText(b), errs
+	return decodeLines(t, d, lines)
 }
 
 func TestJSONDecodeAllTypes(t *testing.T) {
