@@ -70,28 +70,16 @@ type Sink interface {
 	Close() error
 }
 
-// RowKind is the change one row of an updating result makes (Flink's RowKind).
-type RowKind uint8
+// RowKind is the change one row of an updating result makes (exec.RowKind).
+type RowKind = exec.RowKind
 
+// The row kinds, re-exported for sinks.
 const (
-	Insert RowKind = iota
-	UpdateBefore
-	UpdateAfter
-	Delete
+	Insert       = exec.Insert
+	UpdateBefore = exec.UpdateBefore
+	UpdateAfter  = exec.UpdateAfter
+	Delete       = exec.Delete
 )
-
-// String is Flink's short form: +I, -U, +U, -D.
-func (k RowKind) String() string {
-	switch k {
-	case UpdateBefore:
-		return "-U"
-	case UpdateAfter:
-		return "+U"
-	case Delete:
-		return "-D"
-	}
-	return "+I"
-}
 
 // ChangelogSink is implemented by sinks that can write the row kinds of an updating
 // result; kinds[i] is the kind of row i of b. Write is the same as all rows being Insert.

@@ -35,10 +35,15 @@ const (
 //
 // For KindWatermark, Watermark is the new watermark in epoch milliseconds; it never
 // goes back on one edge.
+//
+// Kinds, when not nil, holds the RowKind of each row of an updating stream (semantics.md:
+// changelogs); nil means every row is an Insert (an append-only stream, or a batch of
+// inserts). Operators that drop or reorder rows keep Kinds aligned, like RowWatermarks.
 type Message struct {
 	Kind          MessageKind
 	Batch         arrow.RecordBatch
 	RowWatermarks []int64
+	Kinds         []RowKind
 	Watermark     int64
 }
 
@@ -46,6 +51,48 @@ type Message struct {
 func BatchMessage(b arrow.RecordBatch, rowWM []int64) Message {
 	return Message{Kind: KindBatch, Batch: b, RowWatermarks: rowWM}
 }
+
+// ChangelogMessage wraps a batch of an updating stream: kinds[i] is row i's kind (nil: all
+// inserts).
+func ChangelogMessage(b arrow.RecordBatch, kinds []RowKind) Message {
+	return Message{Kind: KindBatch, Batch: b, Kinds: kinds}
+}
+
+// KindOf is the kind of row i of a batch message.
+func (m Message) KindOf(i int) RowKind {
+	if m.Kinds == nil {
+		return Insert
+	}
+	return m.Kinds[i]
+}
+
+// RowKind is the change one row of an updating stream makes (Flink's RowKind). Applying a
+// changelog in order to an empty multiset of rows: Insert and UpdateAfter add the row,
+// UpdateBefore and Delete remove one equal row.
+type RowKind uint8
+
+const (
+	Insert RowKind = iota
+	UpdateBefore
+	UpdateAfter
+	Delete
+)
+
+// String is Flink's short form: +I, -U, +U, -D.
+func (k RowKind) String() string {
+	switch k {
+	case UpdateBefore:
+		return "-U"
+	case UpdateAfter:
+		return "+U"
+	case Delete:
+		return "-D"
+	}
+	return "+I"
+}
+
+// IsRetract is true for -U and -D: the row leaves the result.
+func (k RowKind) IsRetract() bool { return k == UpdateBefore || k == Delete }
 
 // WatermarkMessage announces a new watermark.
 func WatermarkMessage(wm int64) Message { return Message{Kind: KindWatermark, Watermark: wm} }

@@ -36,10 +36,28 @@ type Operator interface {
 // Stateful is implemented by operators whose state must survive a restart. Snapshot
 // writes the state as of the last processed message; Restore replaces the state of a
 // freshly built operator. The encoding is the operator's own and is versioned by it.
+// Operators and BinaryOperators alike implement it.
 type Stateful interface {
-	Operator
 	// StateID is a stable id of the operator within its plan, used to map state on restore.
 	StateID() string
 	Snapshot() ([]byte, error)
 	Restore(state []byte) error
+}
+
+// BinaryOperator is an operator with two inputs: side 0 (left) and side 1 (right). The
+// Operator contract holds, and also:
+//
+//   - messages of both sides arrive on one goroutine, interleaved in any order; results must
+//     not depend on that order beyond what the changelog allows (the materialized result of
+//     an updating output is the same for every interleaving);
+//   - a row of one side is late against that side's own watermark (the row's RowWatermarks
+//     entry), never against the other side's, so lateness does not depend on interleaving;
+//   - the output watermark is the minimum of both sides' watermarks, held back as far as
+//     needed that no row emitted later is late against it; it is forwarded only when it
+//     advances;
+//   - KindEnd is emitted once, after both sides ended and all state was flushed.
+type BinaryOperator interface {
+	Schema() *arrow.Schema
+	ProcessSide(side int, m Message, out Emitter) error
+	Close() error
 }

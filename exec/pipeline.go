@@ -170,12 +170,21 @@ func (f *Filter) Process(m Message, out Emitter) error {
 			}
 		}
 	}
+	var kinds []RowKind
+	if m.Kinds != nil {
+		kinds = make([]RowKind, 0, kept)
+		for i := 0; i < n; i++ {
+			if bm.IsValid(i) && bm.Value(i) {
+				kinds = append(kinds, m.Kinds[i])
+			}
+		}
+	}
 	res, err := compute.FilterRecordBatch(f.ctx, m.Batch, mask, compute.DefaultFilterOptions())
 	if err != nil {
 		return err
 	}
 	defer res.Release()
-	return out.Emit(BatchMessage(res, rowWM))
+	return out.Emit(Message{Kind: KindBatch, Batch: res, RowWatermarks: rowWM, Kinds: kinds})
 }
 
 // Project computes one output column per expression; rows are unchanged.
@@ -224,7 +233,7 @@ func (p *Project) Process(m Message, out Emitter) error {
 		c.Release()
 	}
 	defer rec.Release()
-	return out.Emit(BatchMessage(rec, m.RowWatermarks))
+	return out.Emit(Message{Kind: KindBatch, Batch: rec, RowWatermarks: m.RowWatermarks, Kinds: m.Kinds})
 }
 
 var (
