@@ -2,6 +2,8 @@ package engine
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/eddysql/eddy/exec"
 )
 
 // asyncSink moves encoding and writing of results to their own goroutine, so that on two
@@ -9,22 +11,29 @@ import (
 // first write error is returned by a later Write or by Close.
 type asyncSink struct {
 	next batchSink
-	ch   chan arrow.RecordBatch
+	ch   chan keyedBatch
 	done chan error
 	err  error
 }
 
+// keyedBatch is a batch with its row kinds.
+type keyedBatch struct {
+	b     arrow.RecordBatch
+	kinds []exec.RowKind
+}
+
 func newAsyncSink(next batchSink) *asyncSink {
-	a := &asyncSink{next: next, ch: make(chan arrow.RecordBatch, 4), done: make(chan error, 1)}
+	a := &asyncSink{next: next, ch: make(chan keyedBatch, 4), done: make(chan error, 1)}
 	go a.loop(a.ch)
 	return a
 }
 
-func (a *asyncSink) loop(ch <-chan arrow.RecordBatch) {
+func (a *asyncSink) loop(ch <-chan keyedBatch) {
 	var err error
-	for b := range ch {
+	for kb := range ch {
+		b := kb.b
 		if err == nil {
-			err = a.next.Write(b)
+			err = a.next.Write(b, kb.kinds)
 			if err == nil {
 				err = a.next.Flush()
 			}
@@ -34,7 +43,7 @@ func (a *asyncSink) loop(ch <-chan arrow.RecordBatch) {
 	a.done <- err
 }
 
-func (a *asyncSink) Write(b arrow.RecordBatch) error {
+func (a *asyncSink) Write(b arrow.RecordBatch, kinds []exec.RowKind) error {
 	if a.err != nil {
 		return a.err
 	}
@@ -47,7 +56,7 @@ func (a *asyncSink) Write(b arrow.RecordBatch) error {
 	default:
 	}
 	b.Retain()
-	a.ch <- b
+	a.ch <- keyedBatch{b, kinds}
 	return nil
 }
 

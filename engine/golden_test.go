@@ -157,11 +157,11 @@ func (g *golden) run1(t *testing.T, td *datadriven.TestData) string {
 		var err error
 		switch td.Cmd {
 		case "feed":
-			err = g.job.Feed(strings.Split(td.Input, "\n"))
+			err = g.job.Feed(tableArg(td), strings.Split(td.Input, "\n"))
 		case "watermark":
 			ts, perr := time.Parse("2006-01-02 15:04:05.999", strings.TrimSpace(td.Input))
 			require.NoError(t, perr)
-			err = g.job.Watermark(ts.UnixMilli())
+			err = g.job.Watermark(tableArg(td), ts.UnixMilli())
 		case "end":
 			err = g.job.End()
 		}
@@ -197,6 +197,16 @@ func (g *golden) expand(s string) string {
 		g.tmp = g.t.TempDir()
 	}
 	return strings.NewReplacer("$DATA", data, "$TMP", g.tmp).Replace(s)
+}
+
+// tableArg is the table=NAME argument of feed and watermark ("" when absent).
+func tableArg(td *datadriven.TestData) string {
+	for _, a := range td.CmdArgs {
+		if a.Key == "table" && len(a.Vals) > 0 {
+			return a.Vals[0]
+		}
+	}
+	return ""
 }
 
 func sortLines(s string) string {

@@ -16,15 +16,24 @@ import (
 	"github.com/eddysql/eddy/planner"
 )
 
-// Job is one running pipeline: a source, a chain of operators and a sink.
+// Job is one running pipeline: sources, a tree of operators and a sink. Each source feeds a
+// line of operators; a join joins two lines; the root's output goes to the sink.
 type Job struct {
 	Name    string
-	source  connectors.Source
-	chain   *exec.Chain
+	sources []jobSource
+	ops     []any // every exec.Operator and exec.BinaryOperator, in build order
 	aggs    []lateCounter
-	table   *planner.Table
+	table   *planner.Table // the first table scanned (its late.sink takes late rows)
 	Stats   *Stats
 	closers []func() error
+	ended   bool // the root emitted KindEnd
+}
+
+// jobSource is one source with the entry of the operators it feeds.
+type jobSource struct {
+	table *planner.Table
+	src   connectors.Source
+	entry exec.Emitter
 }
 
 type lateCounter interface {
@@ -37,10 +46,11 @@ type windowLate struct{ op *exec.WindowAggregate }
 func (w windowLate) lateDropped() int64 { return w.op.LateRecordsDropped }
 func (w windowLate) partlyLate() int64  { return w.op.PartlyLateRecords }
 
-type sessionLate struct{ op *exec.SessionAggregate }
+// lateField reads an operator's LateRecordsDropped counter.
+type lateField struct{ n *int64 }
 
-func (s sessionLate) lateDropped() int64 { return s.op.LateRecordsDropped }
-func (s sessionLate) partlyLate() int64  { return 0 }
+func (l lateField) lateDropped() int64 { return *l.n }
+func (l lateField) partlyLate() int64  { return 0 }
 
 // Stats are a job's live counters, safe to read from another goroutine.
 type Stats struct {
@@ -54,7 +64,8 @@ type Stats struct {
 
 // batchSink is where the job's final batches go.
 type batchSink interface {
-	Write(b arrow.RecordBatch) error
+	// Write takes the rows of b with their kinds (nil: all inserts); it does not keep b.
+	Write(b arrow.RecordBatch, kinds []exec.RowKind) error
 	Flush() error
 	Close() error
 }
@@ -69,52 +80,122 @@ func (s *Session) buildJob(plan *planner.Plan, out batchSink) (*Job, error) {
 func (s *Session) buildJobTo(plan *planner.Plan, out batchSink, async bool) (*Job, error) {
 	job := &Job{Stats: &Stats{}}
 	job.Stats.Watermark.Store(exec.MinWatermark)
-	var ops []exec.Operator
-	var build func(n planner.PhysNode) (*arrow.Schema, error)
-	build = func(n planner.PhysNode) (*arrow.Schema, error) {
-		switch x := n.(type) {
-		case *planner.PhysSink:
-			return build(x.Input)
-		case *planner.PhysScan:
-			return s.buildScan(job, x, &ops)
-		case *planner.PhysCalc:
-			in, err := build(x.Input)
+	connect, err := s.buildNode(job, plan.Root)
+	if err != nil {
+		for _, c := range job.closers {
+			c() // side tables opened so far
+		}
+		return nil, err
+	}
+	if async {
+		out = newAsyncSink(out)
+	}
+	stats := job.Stats
+	connect(exec.EmitFunc(func(m exec.Message) error {
+		switch m.Kind {
+		case exec.KindBatch:
+			stats.RecordsOut.Add(m.Batch.NumRows())
+			if err := out.Write(m.Batch, m.Kinds); err != nil {
+				return err
+			}
+			return out.Flush()
+		case exec.KindWatermark:
+			stats.Watermark.Store(m.Watermark)
+		case exec.KindEnd:
+			job.ended = true
+		}
+		return nil
+	}))
+	job.closers = append(job.closers, out.Close)
+	return job, nil
+}
+
+// wire connects the output of a subtree of operators to an emitter; it is called once, when
+// the consumer of that output has been built.
+type wire func(out exec.Emitter)
+
+// unary builds the operator of a one-input node over its built input.
+func (s *Session) unary(job *Job, input planner.PhysNode, make func(in *arrow.Schema) (exec.Operator, error)) (*arrow.Schema, wire, error) {
+	in, connect, err := s.build(job, input)
+	if err != nil {
+		return nil, nil, err
+	}
+	op, err := make(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	job.ops = append(job.ops, op)
+	if l, ok := op.(interface{ lateCounterField() *int64 }); ok {
+		job.aggs = append(job.aggs, lateField{l.lateCounterField()})
+	}
+	return op.Schema(), func(out exec.Emitter) {
+		connect(exec.EmitFunc(func(m exec.Message) error { return op.Process(m, out) }))
+	}, nil
+}
+
+// binary builds a two-input operator over its built inputs.
+func (s *Session) binary(job *Job, left, right planner.PhysNode, make func(l, r *arrow.Schema) (exec.BinaryOperator, error)) (*arrow.Schema, wire, error) {
+	l, lc, err := s.build(job, left)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, rc, err := s.build(job, right)
+	if err != nil {
+		return nil, nil, err
+	}
+	op, err := make(l, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	job.ops = append(job.ops, op)
+	return op.Schema(), func(out exec.Emitter) {
+		lc(exec.EmitFunc(func(m exec.Message) error { return op.ProcessSide(0, m, out) }))
+		rc(exec.EmitFunc(func(m exec.Message) error { return op.ProcessSide(1, m, out) }))
+	}, nil
+}
+
+func (s *Session) buildNode(job *Job, n planner.PhysNode) (wire, error) {
+	_, w, err := s.build(job, n)
+	return w, err
+}
+
+// build turns the physical subtree n into operators; it returns the schema of their output
+// and how to connect it.
+func (s *Session) build(job *Job, n planner.PhysNode) (*arrow.Schema, wire, error) {
+	switch x := n.(type) {
+	case *planner.PhysSink:
+		return s.build(job, x.Input)
+	case *planner.PhysScan:
+		return s.buildScan(job, x)
+	case *planner.PhysCalc:
+		in, connect, err := s.build(job, x.Input)
+		if err != nil {
+			return nil, nil, err
+		}
+		var ops []exec.Operator
+		if x.Filter != nil {
+			f, err := exec.NewFilter(in, x.Filter, s.mem)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			if x.Filter != nil {
-				f, err := exec.NewFilter(in, x.Filter, s.mem)
-				if err != nil {
-					return nil, err
-				}
-				ops = append(ops, f)
-			}
-			if x.Exprs != nil {
-				p, err := exec.NewProject(x.Exprs, x.Names, s.mem)
-				if err != nil {
-					return nil, err
-				}
-				ops = append(ops, p)
-				return p.Schema(), nil
-			}
-			return in, nil
-		case *planner.PhysWindowAssign:
-			in, err := build(x.Input)
+			ops = append(ops, f)
+		}
+		if x.Exprs != nil {
+			p, err := exec.NewProject(x.Exprs, x.Names, s.mem)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
+			ops = append(ops, p)
+			in = p.Schema()
+		}
+		return in, chainWire(job, ops, connect), nil
+	case *planner.PhysWindowAssign:
+		return s.unary(job, x.Input, func(in *arrow.Schema) (exec.Operator, error) {
 			wt := x.Props().Schema[len(x.Props().Schema)-1].Type
-			op, err := exec.NewWindowAssign(in, x.Window, wt, s.mem)
-			if err != nil {
-				return nil, err
-			}
-			ops = append(ops, op)
-			return op.Schema(), nil
-		case *planner.PhysWindowAggregate:
-			in, err := build(x.Input)
-			if err != nil {
-				return nil, err
-			}
+			return exec.NewWindowAssign(in, x.Window, wt, s.mem)
+		})
+	case *planner.PhysWindowAggregate:
+		return s.unary(job, x.Input, func(in *arrow.Schema) (exec.Operator, error) {
 			spec := x.Spec
 			spec.ID = fmt.Sprintf("window-aggregate-%d", len(job.aggs)+1)
 			late, err := s.lateHandler(job)
@@ -126,58 +207,46 @@ func (s *Session) buildJobTo(plan *planner.Plan, out batchSink, async bool) (*Jo
 				if err != nil {
 					return nil, err
 				}
-				ops = append(ops, op)
-				job.aggs = append(job.aggs, sessionLate{op})
-				return op.Schema(), nil
+				job.aggs = append(job.aggs, lateField{&op.LateRecordsDropped})
+				return op, nil
 			}
 			op, err := exec.NewWindowAggregate(in, spec, s.mem, late)
 			if err != nil {
 				return nil, err
 			}
-			ops = append(ops, op)
 			job.aggs = append(job.aggs, windowLate{op})
-			return op.Schema(), nil
-		}
-		return nil, fmt.Errorf("internal error: cannot execute %T", n)
+			return op, nil
+		})
 	}
-	if _, err := build(plan.Root); err != nil {
-		for _, c := range job.closers {
-			c() // side tables opened so far
-		}
-		return nil, err
+	return s.buildMore(job, n)
+}
+
+// chainWire puts ops (one-input operators) in a line in front of connect's consumer.
+func chainWire(job *Job, ops []exec.Operator, connect wire) wire {
+	for _, op := range ops {
+		job.ops = append(job.ops, op)
 	}
-	if async {
-		out = newAsyncSink(out)
-	}
-	stats := job.Stats
-	sinkEmitter := exec.EmitFunc(func(m exec.Message) error {
-		switch m.Kind {
-		case exec.KindBatch:
-			stats.RecordsOut.Add(m.Batch.NumRows())
-			if err := out.Write(m.Batch); err != nil {
-				return err
-			}
-			return out.Flush()
-		case exec.KindWatermark:
-			stats.Watermark.Store(m.Watermark)
+	return func(out exec.Emitter) {
+		for i := len(ops) - 1; i >= 0; i-- {
+			op, next := ops[i], out
+			out = exec.EmitFunc(func(m exec.Message) error { return op.Process(m, next) })
 		}
-		return nil
-	})
-	job.chain = exec.NewChain(ops, sinkEmitter)
-	job.closers = append(job.closers, out.Close)
-	return job, nil
+		connect(out)
+	}
 }
 
 // buildScan creates the source and the scan's operators: computed columns, watermarks,
 // the pushed-down filter and the output projection.
-func (s *Session) buildScan(job *Job, x *planner.PhysScan, ops *[]exec.Operator) (*arrow.Schema, error) {
+func (s *Session) buildScan(job *Job, x *planner.PhysScan) (*arrow.Schema, wire, error) {
+	var list []exec.Operator
+	ops := &list
 	t := x.Table
 	if job.table == nil {
 		job.table = t
 		job.Name = t.Name
 	}
 	if t.Connector.NewSource == nil {
-		return nil, fmt.Errorf("connector '%s' of table '%s' can only be written, not read", t.Connector.Name, t.Name)
+		return nil, nil, fmt.Errorf("connector '%s' of table '%s' can only be written, not read", t.Connector.Name, t.Name)
 	}
 	needed := x.NeededCols()
 	// Physical columns to decode, in table order.
@@ -203,9 +272,12 @@ func (s *Session) buildScan(job *Job, x *planner.PhysScan, ops *[]exec.Operator)
 		Name: t.Name, Schema: srcSchema, Columns: physicalNames, Options: s.resolvePaths(t.Options), BatchSize: s.BatchSize, BadRecords: bad, Mem: s.mem,
 	})
 	if err != nil {
-		return nil, err // connectors name the table in their errors
+		return nil, nil, err // connectors name the table in their errors
 	}
-	job.source = src
+	entry := &job.sources
+	idx := len(job.sources)
+	job.sources = append(job.sources, jobSource{table: t, src: src})
+	connectScan := func(out exec.Emitter) { (*entry)[idx].entry = out }
 	// Materialise the needed full-row columns (computed ones included), in table order.
 	neededPos := make([]int, len(t.Columns)) // full-row index -> column after materialising
 	hasComputed := false
@@ -226,7 +298,7 @@ func (s *Session) buildScan(job *Job, x *planner.PhysScan, ops *[]exec.Operator)
 	if hasComputed {
 		p, err := exec.NewProject(exprs, names, s.mem)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		*ops = append(*ops, p)
 		cur = p.Schema()
@@ -234,14 +306,14 @@ func (s *Session) buildScan(job *Job, x *planner.PhysScan, ops *[]exec.Operator)
 	if t.Watermark != nil {
 		wa, err := exec.NewWatermarkAssigner(cur, remapExpr(t.Watermark, neededPos), s.mem)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		*ops = append(*ops, wa)
 	}
 	if x.Filter != nil {
 		f, err := exec.NewFilter(cur, remapExpr(x.Filter, neededPos), s.mem)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		*ops = append(*ops, f)
 	}
@@ -260,91 +332,105 @@ func (s *Session) buildScan(job *Job, x *planner.PhysScan, ops *[]exec.Operator)
 		}
 		p, err := exec.NewProject(out, outNames, s.mem)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		*ops = append(*ops, p)
-		return p.Schema(), nil
+		cur = p.Schema()
 	}
-	return cur, nil
+	return cur, chainWire(job, list, connectScan), nil
 }
 
 // remapExpr renumbers the columns of e: column i becomes m[i].
 func remapExpr(e expr.Expr, m []int) expr.Expr { return expr.RemapColumns(e, m) }
 
-// Run reads the source to its end (or until ctx is cancelled) through the operators into
-// the sink. The source decodes in its own goroutine; operators run in this one.
+// sourceMessage is a message of source Source.
+type sourceMessage struct {
+	source int
+	m      exec.Message
+}
+
+// Run reads the sources to their end (or until ctx is cancelled) through the operators into
+// the sink. Each source decodes in its own goroutine; operators run in this one.
 func (j *Job) Run(parent context.Context) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	msgs := make(chan exec.Message, 8)
-	var srcErr error
+	msgs := make(chan sourceMessage, 8)
+	srcErrs := make([]error, len(j.sources))
 	var wg sync.WaitGroup
-	wg.Add(1)
 	stats := j.Stats
-	go func() {
-		defer wg.Done()
-		defer close(msgs)
-		defer func() {
-			if r := recover(); r != nil {
-				srcErr = internalError("source of "+j.Name, r)
-			}
-		}()
-		srcErr = j.source.Run(ctx, exec.EmitFunc(func(m exec.Message) error {
-			if m.Kind == exec.KindBatch {
-				m.Batch.Retain()
-				stats.RecordsIn.Add(m.Batch.NumRows())
-			}
-			select {
-			case msgs <- m:
-				return nil
-			case <-ctx.Done():
-				if m.Kind == exec.KindBatch {
-					m.Batch.Release()
+	for i, js := range j.sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					srcErrs[i] = internalError("source of "+js.table.Name, r)
 				}
-				return ctx.Err()
-			}
-		}))
+			}()
+			srcErrs[i] = js.src.Run(ctx, exec.EmitFunc(func(m exec.Message) error {
+				if m.Kind == exec.KindBatch {
+					m.Batch.Retain()
+					stats.RecordsIn.Add(m.Batch.NumRows())
+				}
+				select {
+				case msgs <- sourceMessage{i, m}:
+					return nil
+				case <-ctx.Done():
+					if m.Kind == exec.KindBatch {
+						m.Batch.Release()
+					}
+					return ctx.Err()
+				}
+			}))
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(msgs)
 	}()
 	var opErr error
-	ended := false
-	for m := range msgs {
+	for sm := range msgs {
 		if opErr == nil {
-			opErr = j.emit(m)
-			if m.Kind == exec.KindEnd {
-				ended = true
-			}
+			opErr = j.emit(sm.source, sm.m)
 			if opErr != nil {
 				cancel()
 			}
 		}
-		if m.Kind == exec.KindBatch {
-			m.Batch.Release()
+		if sm.m.Kind == exec.KindBatch {
+			sm.m.Batch.Release()
 		}
 		j.updateLate()
 	}
-	wg.Wait()
 	closeErr := j.close()
+	var srcErr error
+	for _, err := range srcErrs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			srcErr = err
+			break
+		}
+	}
 	switch {
 	case parent.Err() != nil && opErr == nil:
 		return parent.Err() // stopped by the user (Ctrl-C) or the caller
 	case opErr != nil:
 		return opErr
-	case srcErr != nil && !errors.Is(srcErr, context.Canceled):
+	case srcErr != nil:
 		return srcErr
-	case !ended && srcErr == nil && ctx.Err() == nil:
-		return fmt.Errorf("internal error: source of %s stopped without end of input", j.Name)
+	case !j.ended && ctx.Err() == nil:
+		return fmt.Errorf("internal error: a source of %s stopped without end of input", j.Name)
 	}
 	return closeErr
 }
 
-// emit pushes m through the operators; a panic in one is an internal error of the job.
-func (j *Job) emit(m exec.Message) (err error) {
+// emit pushes m from source i through the operators; a panic in one is an internal error
+// of the job.
+func (j *Job) emit(i int, m exec.Message) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = internalError("an operator of "+j.Name, r)
 		}
 	}()
-	return j.chain.Emit(m)
+	return j.sources[i].entry.Emit(m)
 }
 
 func (j *Job) updateLate() {
@@ -359,8 +445,10 @@ func (j *Job) updateLate() {
 
 func (j *Job) close() error {
 	var first error
-	if err := j.chain.Close(); err != nil {
-		first = err
+	for _, op := range j.ops {
+		if err := op.(interface{ Close() error }).Close(); err != nil && first == nil {
+			first = err
+		}
 	}
 	for _, c := range j.closers {
 		if err := c(); err != nil && first == nil {
@@ -371,3 +459,8 @@ func (j *Job) close() error {
 }
 
 var _ = memory.DefaultAllocator
+
+// buildMore builds the operators that arrived with updating results and joins.
+func (s *Session) buildMore(job *Job, n planner.PhysNode) (*arrow.Schema, wire, error) {
+	return nil, nil, fmt.Errorf("internal error: cannot execute %T", n)
+}

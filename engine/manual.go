@@ -39,15 +39,24 @@ func (m *manualSource) Run(ctx context.Context, out exec.Emitter) error {
 	return ctx.Err()
 }
 
-// ManualJob is a query over one table of the manual connector. The caller feeds rows,
-// moves the watermark and ends the input; results go to the writer given to StartManual.
+// ManualJob is a query over tables of the manual connector. The caller feeds rows into
+// each, moves their watermarks and ends the input; results go to the writer given to
+// StartManual.
 type ManualJob struct {
-	s    *Session
-	plan *planner.Plan
-	job  *Job
-	out  *resultWriter
-	dec  *format.JSONDecoder
-	line int
+	s      *Session
+	plan   *planner.Plan
+	job    *Job
+	out    *resultWriter
+	inputs map[string]*manualInput // by lower-case table name
+	only   string                  // the table when there is one
+}
+
+// manualInput is one manual table of the job.
+type manualInput struct {
+	source int // index in job.sources
+	name   string
+	dec    *format.JSONDecoder
+	line   int
 }
 
 // StartManual plans q and builds its job without starting a source.
@@ -56,62 +65,123 @@ func (s *Session) StartManual(q *parser.Query, out *bytes.Buffer) (*ManualJob, e
 	if err != nil {
 		return nil, err
 	}
-	rw := newResultWriter(out, s.Format, plan.Root.Props().Schema.Arrow())
+	rw := newResultWriter(out, s.Format, plan.Root.Props().Schema.Arrow(), plan.Root.Props().Mode == planner.Updating)
 	job, err := s.buildJobTo(plan, rw, false)
 	if err != nil {
 		return nil, err
 	}
-	src, ok := job.source.(*manualSource)
-	if !ok {
-		return nil, fmt.Errorf("StartManual: table '%s' must use 'connector' = 'manual'", job.Name)
+	m := &ManualJob{s: s, plan: plan, job: job, out: rw, inputs: map[string]*manualInput{}}
+	for i, js := range job.sources {
+		src, ok := js.src.(*manualSource)
+		if !ok {
+			return nil, fmt.Errorf("StartManual: table '%s' must use 'connector' = 'manual'", js.table.Name)
+		}
+		dec, err := format.NewJSONDecoder(src.schema, s.mem, format.JSONOptions{})
+		if err != nil {
+			return nil, err
+		}
+		key := strings.ToLower(js.table.Name)
+		if in, dup := m.inputs[key]; dup {
+			// A self-join reads one table twice: both scans take the rows.
+			in.dec.Release()
+		}
+		m.inputs[key] = &manualInput{source: i, name: js.table.Name, dec: dec}
+		m.only = key
 	}
-	dec, err := format.NewJSONDecoder(src.schema, s.mem, format.JSONOptions{})
-	if err != nil {
-		return nil, err
+	if len(m.inputs) > 1 {
+		m.only = ""
 	}
-	return &ManualJob{s: s, plan: plan, job: job, out: rw, dec: dec}, nil
+	return m, nil
 }
 
-// Feed decodes JSON lines and pushes them in batches of the session's batch size. A line
-// that does not decode is a bad record (reported, not fed).
-func (m *ManualJob) Feed(lines []string) error {
+// scans lists the job's sources reading table (all manual sources when table is "" and
+// there is one table).
+func (m *ManualJob) scans(table string) ([]int, error) {
+	key := strings.ToLower(table)
+	if key == "" {
+		key = m.only
+	}
+	if _, ok := m.inputs[key]; !ok {
+		return nil, fmt.Errorf("feed: name the table (table=...) the query reads")
+	}
+	var out []int
+	for i, js := range m.job.sources {
+		if strings.EqualFold(js.table.Name, key) {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}
+
+// Feed decodes JSON lines for a table ("" when the query reads one) and pushes them in
+// batches of the session's batch size. A line that does not decode is a bad record
+// (reported, not fed).
+func (m *ManualJob) Feed(table string, lines []string) error {
+	scans, err := m.scans(table)
+	if err != nil {
+		return err
+	}
+	key := strings.ToLower(table)
+	if key == "" {
+		key = m.only
+	}
+	in := m.inputs[key]
 	for _, l := range lines {
-		m.line++
+		in.line++
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
-		if err := m.dec.Append([]byte(l)); err != nil {
+		if err := in.dec.Append([]byte(l)); err != nil {
 			m.job.Stats.BadRecords.Add(1)
-			m.s.warnf("eddy: table '%s': skipped bad record at input:%d: %v\n", m.job.Name, m.line, err)
+			m.s.warnf("eddy: table '%s': skipped bad record at input:%d: %v\n", in.name, in.line, err)
 			continue
 		}
-		if m.dec.Len() >= m.s.BatchSize {
-			if err := m.flush(); err != nil {
+		if in.dec.Len() >= m.s.BatchSize {
+			if err := m.flush(in, scans); err != nil {
 				return err
 			}
 		}
 	}
-	return m.flush()
+	return m.flush(in, scans)
 }
 
-func (m *ManualJob) flush() error {
-	if m.dec.Len() == 0 {
+func (m *ManualJob) flush(in *manualInput, scans []int) error {
+	if in.dec.Len() == 0 {
 		return nil
 	}
-	b := m.dec.Flush()
+	b := in.dec.Flush()
 	defer b.Release()
-	m.job.Stats.RecordsIn.Add(b.NumRows())
-	return m.job.chain.Emit(exec.BatchMessage(b, nil))
+	for _, i := range scans {
+		m.job.Stats.RecordsIn.Add(b.NumRows())
+		if err := m.job.emit(i, exec.BatchMessage(b, nil)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// Watermark moves the source's watermark to ms (it never goes back).
-func (m *ManualJob) Watermark(ms int64) error {
-	return m.job.chain.Emit(exec.WatermarkMessage(ms))
+// Watermark moves a table's watermark to ms (it never goes back).
+func (m *ManualJob) Watermark(table string, ms int64) error {
+	scans, err := m.scans(table)
+	if err != nil {
+		return err
+	}
+	for _, i := range scans {
+		if err := m.job.emit(i, exec.WatermarkMessage(ms)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// End ends the input: every window fires.
+// End ends the input of every table: every window fires.
 func (m *ManualJob) End() error {
-	return m.job.chain.Emit(exec.EndMessage())
+	for i := range m.job.sources {
+		if err := m.job.emit(i, exec.EndMessage()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Flush writes out buffered result rows.
@@ -119,7 +189,9 @@ func (m *ManualJob) Flush() error { return m.out.Flush() }
 
 // Close releases the job.
 func (m *ManualJob) Close() error {
-	m.dec.Release()
+	for _, in := range m.inputs {
+		in.dec.Release()
+	}
 	return m.job.close()
 }
 
@@ -134,7 +206,7 @@ func (m *ManualJob) LateDropped() int64 {
 // the middle of a stream, which must not change any result.
 func (m *ManualJob) Restart() error {
 	var states [][]byte
-	for _, op := range m.job.chain.Ops {
+	for _, op := range m.job.ops {
 		if st, ok := op.(exec.Stateful); ok {
 			b, err := st.Snapshot()
 			if err != nil {
@@ -144,8 +216,10 @@ func (m *ManualJob) Restart() error {
 		}
 	}
 	stats := m.job.Stats
-	if err := m.job.chain.Close(); err != nil {
-		return err
+	for _, op := range m.job.ops {
+		if err := op.(interface{ Close() error }).Close(); err != nil {
+			return err
+		}
 	}
 	job, err := m.s.buildJobTo(m.plan, m.out, false)
 	if err != nil {
@@ -153,7 +227,7 @@ func (m *ManualJob) Restart() error {
 	}
 	job.Stats = stats
 	i := 0
-	for _, op := range job.chain.Ops {
+	for _, op := range job.ops {
 		if st, ok := op.(exec.Stateful); ok {
 			if err := st.Restore(states[i]); err != nil {
 				return err

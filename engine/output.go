@@ -10,7 +10,63 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/eddysql/eddy/connectors/format"
+	"github.com/eddysql/eddy/exec"
 )
+
+// materialized applies a changelog to a multiset of rows, kept in order of first insertion,
+// for printing an updating result as the table it describes.
+type materialized struct {
+	index map[string]int // row text -> position in order
+	order [][]string     // cells of each distinct row
+	count []int
+	key   []byte
+}
+
+func newMaterialized() *materialized { return &materialized{index: map[string]int{}} }
+
+func (v *materialized) apply(b arrow.RecordBatch, kinds []exec.RowKind) {
+	cols := int(b.NumCols())
+	for r := 0; r < int(b.NumRows()); r++ {
+		cells := make([]string, cols)
+		v.key = v.key[:0]
+		for c := 0; c < cols; c++ {
+			if b.Column(c).IsNull(r) {
+				cells[c] = "<NULL>"
+				v.key = append(v.key, 0)
+			} else {
+				cells[c] = format.TextValue(b.Column(c), r)
+				v.key = append(v.key, 1)
+			}
+			v.key = append(v.key, cells[c]...)
+			v.key = append(v.key, 0xff)
+		}
+		i, ok := v.index[string(v.key)]
+		if !ok {
+			i = len(v.order)
+			v.index[string(v.key)] = i
+			v.order = append(v.order, cells)
+			v.count = append(v.count, 0)
+		}
+		if kinds != nil && kinds[r].IsRetract() {
+			if v.count[i] > 0 {
+				v.count[i]--
+			}
+		} else {
+			v.count[i]++
+		}
+	}
+}
+
+// rows lists the rows present, each as often as it is present.
+func (v *materialized) rows() [][]string {
+	var out [][]string
+	for i, cells := range v.order {
+		for k := 0; k < v.count[i]; k++ {
+			out = append(out, cells)
+		}
+	}
+	return out
+}
 
 // Format is how a query's rows are printed.
 type Format string
@@ -43,10 +99,17 @@ type resultWriter struct {
 	headed bool
 	buf    []byte
 	rows   int64
+	// updating: the result is a changelog. json and csv print each row's kind first; table
+	// prints the materialized result at the end.
+	updating bool
+	view     *materialized
 }
 
-func newResultWriter(w io.Writer, f Format, schema *arrow.Schema) *resultWriter {
-	rw := &resultWriter{w: bufio.NewWriterSize(w, 256<<10), format: f, schema: schema}
+func newResultWriter(w io.Writer, f Format, schema *arrow.Schema, updating bool) *resultWriter {
+	rw := &resultWriter{w: bufio.NewWriterSize(w, 256<<10), format: f, schema: schema, updating: updating}
+	if updating && f == FormatTable {
+		rw.view = newMaterialized()
+	}
 	switch f {
 	case FormatJSON:
 		rw.json = format.NewJSONEncoder(schema)
@@ -135,20 +198,38 @@ func isNumeric(t arrow.DataType) bool {
 	return false
 }
 
-// Write prints every row of b.
-func (rw *resultWriter) Write(b arrow.RecordBatch) error {
+// Write prints every row of b; kinds (nil: all inserts) are the rows' changelog kinds.
+func (rw *resultWriter) Write(b arrow.RecordBatch, kinds []exec.RowKind) error {
+	if rw.view != nil {
+		rw.view.apply(b, kinds)
+		return nil
+	}
 	rw.header()
 	n := int(b.NumRows())
+	kind := func(r int) exec.RowKind {
+		if kinds == nil {
+			return exec.Insert
+		}
+		return kinds[r]
+	}
 	for r := 0; r < n; r++ {
 		switch rw.format {
 		case FormatJSON:
-			rw.buf = rw.json.AppendRow(rw.buf[:0], b, r)
+			if rw.updating {
+				rw.buf = rw.json.AppendRowWithOp(rw.buf[:0], kind(r).String(), b, r)
+			} else {
+				rw.buf = rw.json.AppendRow(rw.buf[:0], b, r)
+			}
 			rw.buf = append(rw.buf, '\n')
 		case FormatCSV:
-			rw.buf = rw.csv.AppendRow(rw.buf[:0], b, r)
+			rw.buf = rw.buf[:0]
+			if rw.updating {
+				rw.buf = append(append(rw.buf, kind(r).String()...), ',')
+			}
+			rw.buf = rw.csv.AppendRow(rw.buf, b, r)
 			rw.buf = append(rw.buf, '\n')
 		case FormatChangelog:
-			rw.buf = append(rw.buf[:0], "+I["...)
+			rw.buf = append(append(rw.buf[:0], kind(r).String()...), '[')
 			for c := 0; c < int(b.NumCols()); c++ {
 				if c > 0 {
 					rw.buf = append(rw.buf, ", "...)
@@ -173,6 +254,13 @@ func (rw *resultWriter) Flush() error { return rw.w.Flush() }
 
 // Close ends the output (the table's closing rule and row count) and flushes.
 func (rw *resultWriter) Close() error {
+	if rw.view != nil {
+		rw.header()
+		for _, row := range rw.view.rows() {
+			rw.line(nil, func(c int) string { return row[c] })
+			rw.rows++
+		}
+	}
 	if rw.format == FormatTable {
 		rw.header()
 		rw.rule()

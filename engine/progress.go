@@ -68,9 +68,9 @@ type statusAware struct {
 	status *statusLine
 }
 
-func (s statusAware) Write(b arrow.RecordBatch) error {
+func (s statusAware) Write(b arrow.RecordBatch, kinds []exec.RowKind) error {
 	s.status.hide()
-	return s.batchSink.Write(b)
+	return s.batchSink.Write(b, kinds)
 }
 
 func (s statusAware) Close() error {

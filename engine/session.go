@@ -14,7 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	_ "github.com/eddysql/eddy/connectors" // registers the connectors
+	"github.com/eddysql/eddy/connectors"
+	"github.com/eddysql/eddy/exec"
 	"github.com/eddysql/eddy/exec/expr"
 	"github.com/eddysql/eddy/parser"
 	"github.com/eddysql/eddy/planner"
@@ -119,7 +120,7 @@ func (s *Session) runQuery(ctx context.Context, q *parser.Query) error {
 		return err
 	}
 	var status *statusLine
-	var out batchSink = newResultWriter(s.Stdout, s.Format, plan.Root.Props().Schema.Arrow())
+	var out batchSink = newResultWriter(s.Stdout, s.Format, plan.Root.Props().Schema.Arrow(), plan.Root.Props().Mode == planner.Updating)
 	if s.Progress != nil {
 		status = &statusLine{w: s.Progress}
 		out = statusAware{out, status}
@@ -136,13 +137,15 @@ func (s *Session) runQuery(ctx context.Context, q *parser.Query) error {
 
 // tableSink adapts a connector sink to the job's output.
 type tableSink struct {
-	sink interface {
-		Write(arrow.RecordBatch) error
-		Close() error
-	}
+	sink connectors.Sink
 }
 
-func (t tableSink) Write(b arrow.RecordBatch) error { return t.sink.Write(b) }
+func (t tableSink) Write(b arrow.RecordBatch, kinds []exec.RowKind) error {
+	if cs, ok := t.sink.(connectors.ChangelogSink); ok && kinds != nil {
+		return cs.WriteChangelog(b, kinds)
+	}
+	return t.sink.Write(b)
+}
 func (t tableSink) Flush() error                    { return nil }
 func (t tableSink) Close() error                    { return t.sink.Close() }
 
