@@ -33,7 +33,10 @@ var goldenConfigs = []struct {
 //
 //	exec [sort] [stderr]   run a SQL script (input); print stdout, the error if any, and
 //	                       with stderr what went to stderr; sort sorts the stdout lines
-//	query                  start the SELECT (input) over 'connector' = 'manual' tables
+//	query [materialize]    start the SELECT (input) over 'connector' = 'manual' tables;
+//	                       materialize: commands print the result table the changelog
+//	                       describes so far, not the changelog
+//	feed [table=T]         (the table to feed or move the watermark of, when several)
 //	feed                   push JSON lines (input); print the result rows it produced
 //	watermark              move the watermark to the timestamp (input); print results
 //	end                    end the input; print results
@@ -147,7 +150,7 @@ func (g *golden) run1(t *testing.T, td *datadriven.TestData) string {
 		for _, st := range stmts[:len(stmts)-1] {
 			require.NoError(t, g.s.RunStatement(context.Background(), st))
 		}
-		g.job, err = g.s.StartManual(q, &g.stdout)
+		g.job, err = g.s.StartManual(q, &g.stdout, td.HasArg("materialize"))
 		if err != nil {
 			return "error: " + err.Error() + "\n"
 		}
@@ -170,6 +173,9 @@ func (g *golden) run1(t *testing.T, td *datadriven.TestData) string {
 			require.NoError(t, g.job.Restart())
 		}
 		out := sortLines(g.stdout.String())
+		if mat := g.job.Materialized(); mat != "" {
+			out = mat
+		}
 		if err != nil {
 			out += "error: " + err.Error() + "\n"
 		}

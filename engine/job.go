@@ -60,6 +60,8 @@ type Stats struct {
 	Late       atomic.Int64
 	PartlyLate atomic.Int64 // late for some of their windows only (HOP, CUMULATE)
 	Watermark  atomic.Int64
+	// LookupErrors counts failed reloads of lookup tables (the last good version stays).
+	LookupErrors atomic.Int64
 }
 
 // batchSink is where the job's final batches go.
@@ -460,7 +462,3 @@ func (j *Job) close() error {
 
 var _ = memory.DefaultAllocator
 
-// buildMore builds the operators that arrived with updating results and joins.
-func (s *Session) buildMore(job *Job, n planner.PhysNode) (*arrow.Schema, wire, error) {
-	return nil, nil, fmt.Errorf("internal error: cannot execute %T", n)
-}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -59,13 +60,17 @@ type manualInput struct {
 	line   int
 }
 
-// StartManual plans q and builds its job without starting a source.
-func (s *Session) StartManual(q *parser.Query, out *bytes.Buffer) (*ManualJob, error) {
+// StartManual plans q and builds its job without starting a source. With materialize, the
+// result's changelog is applied to a table instead of printed (see Materialized).
+func (s *Session) StartManual(q *parser.Query, out *bytes.Buffer, materialize bool) (*ManualJob, error) {
 	plan, err := s.Planner.PlanQuery(q.Query)
 	if err != nil {
 		return nil, err
 	}
 	rw := newResultWriter(out, s.Format, plan.Root.Props().Schema.Arrow(), plan.Root.Props().Mode == planner.Updating)
+	if materialize {
+		rw.view = newMaterialized()
+	}
 	job, err := s.buildJobTo(plan, rw, false)
 	if err != nil {
 		return nil, err
@@ -182,6 +187,27 @@ func (m *ManualJob) End() error {
 		}
 	}
 	return nil
+}
+
+// Materialized lists the rows of the materialized result, one `col=value, ...` line each,
+// sorted; "" when the job does not materialize.
+func (m *ManualJob) Materialized() string {
+	if m.out.view == nil {
+		return ""
+	}
+	var lines []string
+	for _, row := range m.out.view.rows() {
+		parts := make([]string, len(row))
+		for i, c := range row {
+			parts[i] = m.out.schema.Field(i).Name + "=" + c
+		}
+		lines = append(lines, strings.Join(parts, ", "))
+	}
+	sort.Strings(lines)
+	if len(lines) == 0 {
+		return "(empty)\n"
+	}
+	return strings.Join(lines, "\n") + "\n"
 }
 
 // Flush writes out buffered result rows.

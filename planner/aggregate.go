@@ -63,6 +63,7 @@ type aggContext struct {
 	aggs      map[ast.Node]int // aggregate call -> output column
 	legacy    bool
 	nKeys     int
+	unbounded bool // no window: TUMBLE_START and the like are errors
 }
 
 // lookup resolves n when it names a grouped expression, a window column or an aggregate.
@@ -74,6 +75,9 @@ func (a *aggContext) lookup(b *exprBinder, n ast.ExprNode) (expr.Expr, bool, err
 	if f, ok := n.(*ast.FuncCallExpr); ok {
 		name := f.FnName.L
 		for _, p := range []string{"__tumble_", "__hop_", "__session_"} {
+			if strings.HasPrefix(name, p) && a.unbounded {
+				return nil, true, b.errAt(n, "GROUP BY "+strings.ToUpper(strings.TrimSuffix(strings.TrimPrefix(p, "__"), "_"))+"(ts, size) to use it", "%s needs a group window", strings.ToUpper(strings.TrimPrefix(name, "__")))
+			}
 			if strings.HasPrefix(name, p) {
 				switch strings.TrimPrefix(name, p) {
 				case "start":
@@ -183,16 +187,30 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 		keyItems = append(keyItems, it)
 	}
 	var wsSeen, weSeen bool
-	if !legacy {
-		if tvf == nil {
-			pos := src.PosOf(sel)
-			if sel.GroupBy != nil {
-				pos = src.PosOf(sel.GroupBy.Items[0].Expr)
+	// unbounded: a GROUP BY without a window (an updating result), also when the input has
+	// window columns but they are not all grouped.
+	unbounded := false
+	if !legacy && tvf != nil {
+		nIn := len(tvf.Input.Schema())
+		ws, we := false, false
+		for _, it := range keyItems {
+			if e, err := in.bind(it); err == nil {
+				if c, ok := e.(*expr.Column); ok && toTVF[c.Index] == nIn {
+					ws = true
+				}
+				if c, ok := e.(*expr.Column); ok && toTVF[c.Index] == nIn+1 {
+					we = true
+				}
 			}
-			return nil, b.p.errAt(pos,
-				"aggregate per window: FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) ... GROUP BY window_start, window_end, ...",
-				"GROUP BY without a window gives an updating result, which is not supported yet")
 		}
+		if !ws && !we && tvf.Window.Kind != exec.Session {
+			unbounded = true
+		}
+	}
+	if !legacy && (tvf == nil || unbounded) {
+		unbounded = true
+		base = input
+	} else if !legacy {
 		spec, partition = tvf.Window, tvf.PartitionKeys
 		nIn := len(tvf.Input.Schema())
 		toBase = toTVF
@@ -255,7 +273,11 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 		return nil
 	}
 	baseSchema := base.Schema()
-	add(&expr.Column{Index: spec.TimeCol, Name: baseSchema[spec.TimeCol].Name, T: baseSchema[spec.TimeCol].Type})
+	winCols := 0 // window_start, window_end, window_time in the output
+	if !unbounded {
+		winCols = 3
+		add(&expr.Column{Index: spec.TimeCol, Name: baseSchema[spec.TimeCol].Name, T: baseSchema[spec.TimeCol].Type})
+	}
 	var keys []int
 	var keyNames []string
 	groupKeys := map[string]int{}
@@ -335,7 +357,7 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 			return nil, in.errAt(c.agg, "CAST the argument to a number", "%v", err)
 		}
 		sp.Type = rt
-		aggOut[c.node] = len(keys) + 3 + len(aggSpecs)
+		aggOut[c.node] = len(keys) + winCols + len(aggSpecs)
 		aggSpecs = append(aggSpecs, sp)
 	}
 	var carry []int
@@ -354,6 +376,24 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 		}
 	}
 	preNames = dedupeNames(preNames)
+	if unbounded {
+		if len(pre) == 0 { // a global COUNT(*): keep one column to count rows of
+			pre = append(pre, &expr.Literal{Value: true, T: arrow.FixedWidthTypes.Boolean})
+			preNames = append(preNames, "$row")
+		}
+		agg := &Aggregate{Input: &Project{Input: base, Exprs: pre, Names: preNames}, Keys: keys, KeyNames: keyNames, Aggs: aggSpecs}
+		ctx := &aggContext{in: in, toBase: toBase, groupKeys: groupKeys, windowIn: map[int]int{}, aggs: aggOut, nKeys: len(keys), unbounded: true}
+		out := &exprBinder{p: b.p, src: src, schema: agg.Schema(), agg: ctx, what: "the aggregation"}
+		var node Node = agg
+		if sel.Having != nil {
+			pred, err := out.bind(sel.Having.Expr)
+			if err != nil {
+				return nil, err
+			}
+			node = &Filter{Input: node, Pred: pred}
+		}
+		return b.bindSelectList(sel, out, node)
+	}
 	spec.TimeCol = 0
 	agg := &WindowAggregate{
 		Input:    &Project{Input: base, Exprs: pre, Names: preNames},

@@ -83,15 +83,32 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, src *parser.Source) (Node, erro
 	if sel.Limit != nil {
 		return nil, b.p.errAt(src.PosOf(sel), "remove LIMIT", "LIMIT is not supported yet")
 	}
-	if sel.Distinct {
-		return nil, b.p.errAt(src.PosOf(sel), "group by the columns inside a window instead", "SELECT DISTINCT gives an updating result, which is not supported yet")
-	}
 	aggs := collectAggregates(sel)
+	if sel.Distinct {
+		// SELECT DISTINCT a, b is GROUP BY a, b: an updating result.
+		cp := *sel
+		cp.Distinct = false
+		n, err := b.bindSelect2(&cp, input, aggs, src)
+		if err != nil {
+			return nil, err
+		}
+		s := n.Schema()
+		keys := identity(len(s))
+		return &Aggregate{Input: n, Keys: keys, KeyNames: s.Names()}, nil
+	}
+	return b.bindSelect2(sel, input, aggs, src)
+}
+
+// bindSelect2 binds the SELECT list of sel over its bound FROM and WHERE.
+func (b *binder) bindSelect2(sel *ast.SelectStmt, input Node, aggs []aggCall, src *parser.Source) (Node, error) {
 	if sel.GroupBy != nil || len(aggs) > 0 {
 		return b.bindAggregate(sel, input, aggs, src)
 	}
 	if tvf, _, _ := peelToTVF(input); tvf != nil && tvf.Window.Kind == exec.Session {
 		return nil, b.p.errAt(src.PosOf(sel), "aggregate it: GROUP BY window_start, window_end, <keys>", "a SESSION window must be aggregated")
+	}
+	if wins := collectWindowFuncs(sel); len(wins) > 0 {
+		return b.bindOver(sel, input, wins, src)
 	}
 	eb := &exprBinder{p: b.p, src: src, schema: input.Schema(), what: describeInput(input)}
 	return b.bindSelectList(sel, eb, input)
@@ -182,7 +199,7 @@ func describeInput(n Node) string {
 // bindFrom binds the FROM clause: one table, view, CTE, subquery or window TVF.
 func (b *binder) bindFrom(j *ast.Join, src *parser.Source) (Node, error) {
 	if j.Right != nil {
-		return nil, b.p.errAt(src.PosOf(j), "joins come with a later release; enrich with a view per stream for now", "joins are not supported yet")
+		return b.bindJoin(j, src)
 	}
 	ts, ok := j.Left.(*ast.TableSource)
 	if !ok {

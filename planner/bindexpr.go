@@ -28,6 +28,8 @@ type exprBinder struct {
 	what string
 	// agg, when set, binds over the output of an aggregation (SELECT list and HAVING).
 	agg *aggContext
+	// over maps the OVER functions of a SELECT list to the columns of the Over node.
+	over map[ast.Node]int
 }
 
 func (b *exprBinder) pos(n ast.Node) parser.Pos {
@@ -96,6 +98,9 @@ func (b *exprBinder) columnsHint() string {
 
 // bind turns an AST expression into a typed expression.
 func (b *exprBinder) bind(n ast.ExprNode) (expr.Expr, error) {
+	if i, ok := b.over[n]; ok {
+		return &expr.Column{Index: i, Name: b.schema[i].Name, T: b.schema[i].Type}, nil
+	}
 	if b.agg != nil {
 		if e, ok, err := b.agg.lookup(b, n); ok || err != nil {
 			return e, err
@@ -222,7 +227,7 @@ func (b *exprBinder) bind(n ast.ExprNode) (expr.Expr, error) {
 	case *ast.AggregateFuncExpr:
 		return nil, b.errAt(x, "aggregate functions belong in the SELECT list or HAVING of a GROUP BY query", "aggregate %s is not allowed here", strings.ToUpper(x.F))
 	case *ast.WindowFuncExpr:
-		return nil, b.errAt(x, "", "OVER windows are not supported yet")
+		return nil, b.errAt(x, "use OVER functions in the SELECT list", "%s OVER is not allowed here", strings.ToUpper(x.Name))
 	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
 		return nil, b.errAt(n, "", "subqueries in expressions are not supported yet")
 	case *ast.TimeUnitExpr:
@@ -480,7 +485,9 @@ func (b *exprBinder) funcCall(x *ast.FuncCallExpr) (expr.Expr, error) {
 	case "__filter":
 		return nil, b.errAt(x, "FILTER (WHERE ...) follows an aggregate call in a GROUP BY query", "FILTER is not allowed here")
 	case "__proctime", "proctime":
-		return nil, b.errAt(x, "declare an event-time column with WATERMARK FOR", "processing time (PROCTIME()) is not supported yet")
+		// Processing time: the wall clock when the row is processed (TIMESTAMP_LTZ(3)). Used
+		// by lookup joins (FOR SYSTEM_TIME AS OF proc_time); windows need event time.
+		return b.call(x, "current_timestamp")
 	case "__current_watermark":
 		return nil, b.errAt(x, "", "CURRENT_WATERMARK is not supported yet")
 	case ast.TimestampLiteral, ast.DateLiteral, ast.TimeLiteral:

@@ -216,6 +216,11 @@ func (p *Planner) Physical(n Node, sink *Table) (PhysNode, error) {
 		return nil, err
 	}
 	props := in.Props()
+	if sink != nil && props.Mode == Updating && len(sink.PrimaryKey) == 0 {
+		return nil, fmt.Errorf("INSERT INTO %s: the query gives an updating result (%s), but table '%s' takes only appends; "+
+			"declare a primary key on it for an upsert sink: PRIMARY KEY (...) NOT ENFORCED, or aggregate per window (TUMBLE, HOP, ...) for an append-only result",
+			sink.Name, updatingCause(in), sink.Name)
+	}
 	return &PhysSink{Input: in, Table: sink, props: props}, nil
 }
 
@@ -256,11 +261,19 @@ func (p *Planner) physical(n Node) (PhysNode, error) {
 			return nil, err
 		}
 		if in.Props().Mode != Append {
-			return nil, fmt.Errorf("a window aggregation over an updating input is not supported")
+			return nil, fmt.Errorf("a window aggregation needs an append-only input, but its input is an updating result (a GROUP BY without a window, an outer join or a Top-N); aggregate the stream per window first")
 		}
 		s := x.Schema()
 		spec := exec.WindowAggSpec{Window: x.Window, Keys: x.Keys, Aggs: x.Aggs, WindowTimeType: s[len(x.Keys)].Type}
 		return &PhysWindowAggregate{Input: in, Spec: spec, props: Props{Schema: s, Mode: Append, TimeAttr: timeAttr(s)}}, nil
+	case *Aggregate:
+		return p.physicalAggregate(x)
+	case *Join:
+		return p.physicalJoin(x)
+	case *Over:
+		return p.physicalOver(x)
+	case *Rank:
+		return p.physicalRank(x)
 	}
 	return nil, fmt.Errorf("internal error: no physical plan for %T", n)
 }
@@ -291,4 +304,25 @@ func Explain(n PhysNode) string {
 	}
 	walk(n, "", true)
 	return b.String()
+}
+
+// updatingCause names the node that makes a plan's result updating.
+func updatingCause(n PhysNode) string {
+	for _, in := range n.Inputs() {
+		if in.Props().Mode == Updating {
+			return updatingCause(in)
+		}
+	}
+	switch x := n.(type) {
+	case *PhysGroupAggregate:
+		return "a GROUP BY without a window"
+	case *PhysJoin:
+		return "an outer join"
+	case *PhysRank:
+		if x.Mode == DedupLast {
+			return "a deduplication keeping the last row"
+		}
+		return "a Top-N without a window"
+	}
+	return "an updating operator"
 }

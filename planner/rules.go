@@ -18,6 +18,7 @@ type Rule struct {
 var Rules = []Rule{
 	{Name: "MergeFilters", Apply: transformUp(mergeFilters)},
 	{Name: "PushFilterThroughProject", Apply: transformUp(pushFilterThroughProject)},
+	{Name: "RowNumberToRank", Apply: transformUp(rowNumberToRank)},
 	{Name: "PushFilterBelowWindow", Apply: transformUp(pushFilterBelowWindow)},
 	{Name: "MergeFilters", Apply: transformUp(mergeFilters)},
 	{Name: "PushFilterIntoScan", Apply: transformUp(pushFilterIntoScan)},
@@ -100,6 +101,22 @@ func withInputs(n Node, ins []Node) Node {
 		c.Input = ins[0]
 		return &c
 	case *WindowAggregate:
+		c := *x
+		c.Input = ins[0]
+		return &c
+	case *Aggregate:
+		c := *x
+		c.Input = ins[0]
+		return &c
+	case *Join:
+		c := *x
+		c.Left, c.Right = ins[0], ins[1]
+		return &c
+	case *Over:
+		c := *x
+		c.Input = ins[0]
+		return &c
+	case *Rank:
 		c := *x
 		c.Input = ins[0]
 		return &c
@@ -357,8 +374,72 @@ func prune(n Node, required []bool) (Node, []int, bool) {
 			}
 		}
 		return &na, identity(len(required)), true
+	case *Aggregate:
+		req := make([]bool, len(x.Input.Schema()))
+		for _, k := range x.Keys {
+			req[k] = true
+		}
+		for _, a := range x.Aggs {
+			if a.Arg >= 0 {
+				req[a.Arg] = true
+			}
+			if a.Filter >= 0 {
+				req[a.Filter] = true
+			}
+		}
+		if !slicesContain(req, true) && len(req) > 0 {
+			req[0] = true // COUNT(*) still needs rows
+		}
+		in, im, ch := prune(x.Input, req)
+		if !ch {
+			return n, identity(len(required)), false
+		}
+		na := *x
+		na.Input = in
+		na.Keys = nil
+		for _, k := range x.Keys {
+			na.Keys = append(na.Keys, im[k])
+		}
+		na.Aggs = append(x.Aggs[:0:0], x.Aggs...)
+		for i := range na.Aggs {
+			if na.Aggs[i].Arg >= 0 {
+				na.Aggs[i].Arg = im[na.Aggs[i].Arg]
+			}
+			if na.Aggs[i].Filter >= 0 {
+				na.Aggs[i].Filter = im[na.Aggs[i].Filter]
+			}
+		}
+		return &na, identity(len(required)), true
 	}
-	return n, identity(len(required)), false
+	// Other nodes keep all their input columns; prune inside their inputs.
+	ins := n.Inputs()
+	if len(ins) == 0 {
+		return n, identity(len(required)), false
+	}
+	changed := false
+	newIns := make([]Node, len(ins))
+	for i, in := range ins {
+		all := make([]bool, len(in.Schema()))
+		for k := range all {
+			all[k] = true
+		}
+		c, _, ch := prune(in, all)
+		newIns[i] = c
+		changed = changed || ch
+	}
+	if !changed {
+		return n, identity(len(required)), false
+	}
+	return withInputs(n, newIns), identity(len(required)), true
+}
+
+func slicesContain(s []bool, v bool) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }
 
 func identity(n int) []int {
