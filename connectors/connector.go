@@ -46,6 +46,9 @@ type TableSpec struct {
 	Options map[string]string
 	// BatchSize is the most rows a source puts in one batch (at least 1).
 	BatchSize int
+	// PrimaryKey lists the Schema columns of the table's PRIMARY KEY (sinks: an upsert
+	// sink keyed by them); nil when the table declares none.
+	PrimaryKey []int
 	// BadRecords receives records that do not decode. Never nil.
 	BadRecords BadRecordHandler
 	Mem        memory.Allocator

@@ -38,6 +38,9 @@ func newFilesystemSink(spec TableSpec) (Sink, error) {
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return nil, fmt.Errorf("filesystem sink '%s': %v", spec.Name, err)
 	}
+	if len(spec.PrimaryKey) > 0 {
+		return newUpsertFileSink(file, spec, enc), nil
+	}
 	f, err := os.Create(file)
 	if err != nil {
 		return nil, fmt.Errorf("filesystem sink '%s': %v", spec.Name, err)

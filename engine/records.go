@@ -20,8 +20,17 @@ func (s *Session) openSink(t *planner.Table) (connectors.Sink, error) {
 	if t.Connector.NewSink == nil {
 		return nil, fmt.Errorf("connector '%s' of table '%s' can only be read, not written", t.Connector.Name, t.Name)
 	}
+	schema := physicalSchema(t)
+	var pk []int
+	for _, k := range t.PrimaryKey {
+		for i, f := range schema.Fields() {
+			if strings.EqualFold(f.Name, k) {
+				pk = append(pk, i)
+			}
+		}
+	}
 	return t.Connector.NewSink(connectors.TableSpec{
-		Name: t.Name, Schema: physicalSchema(t), Options: t.Options, BatchSize: s.BatchSize,
+		Name: t.Name, Schema: schema, Options: t.Options, BatchSize: s.BatchSize, PrimaryKey: pk,
 		BadRecords: nil, Mem: s.mem,
 	})
 }

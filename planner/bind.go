@@ -126,6 +126,9 @@ func (b *binder) bindSelectList(sel *ast.SelectStmt, eb *exprBinder, input Node)
 			q := f.WildCard.Table.O
 			matched := false
 			for j, fld := range eb.schema {
+				if eb.over != nil && j >= eb.starWidth {
+					break // the OVER functions and their arguments are not part of *
+				}
 				if q != "" && !strings.EqualFold(fld.Qualifier, q) {
 					continue
 				}

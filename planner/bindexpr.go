@@ -30,6 +30,8 @@ type exprBinder struct {
 	agg *aggContext
 	// over maps the OVER functions of a SELECT list to the columns of the Over node.
 	over map[ast.Node]int
+	// starWidth is how many leading columns SELECT * expands to when over is set.
+	starWidth int
 }
 
 func (b *exprBinder) pos(n ast.Node) parser.Pos {

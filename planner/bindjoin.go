@@ -259,8 +259,9 @@ func checkKeyTypes(on ast.ExprNode, eb *exprBinder, nLeft int) error {
 			}
 			sa, sz := sideOf(a, nLeft), sideOf(z, nLeft)
 			if (sa == 1 && sz == 2 || sa == 2 && sz == 1) && !typesEqual(a.Type(), z.Type()) {
-				return eb.errAt(x, fmt.Sprintf("CAST one side so both have the same type, e.g. CAST(%s AS %s) = %s", a, expr.TypeName(z.Type()), z),
-					"join keys of different types: %s is %s, %s is %s", a, expr.TypeName(a.Type()), z, expr.TypeName(z.Type()))
+				lt, rt := eb.text(x.L), eb.text(x.R)
+				return eb.errAt(x, fmt.Sprintf("CAST one side so both have the same type, e.g. CAST(%s AS %s) = %s", lt, expr.TypeName(z.Type()), rt),
+					"join keys of different types: %s is %s, %s is %s", lt, expr.TypeName(a.Type()), rt, expr.TypeName(z.Type()))
 			}
 		}
 	}
@@ -342,4 +343,20 @@ func timeTerm(e expr.Expr) (col int, delta int64, ok bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// text is the user's spelling of n.
+func (b *exprBinder) text(n ast.Node) string {
+	if c, ok := n.(*ast.ColumnNameExpr); ok {
+		if c.Name.Table.O != "" {
+			return c.Name.Table.O + "." + c.Name.Name.O
+		}
+		return c.Name.Name.O
+	}
+	if b.src != nil {
+		if t := strings.TrimSpace(b.src.UserText(n)); t != "" {
+			return t
+		}
+	}
+	return fmt.Sprint(n)
 }

@@ -195,7 +195,7 @@ func (b *binder) bindOver(sel *ast.SelectStmt, input Node, calls []*ast.WindowFu
 	for i, w := range calls {
 		cols[w] = width + len(extra) + i
 	}
-	eb := &exprBinder{p: b.p, src: src, schema: over.Schema(), what: describeInput(input), over: cols}
+	eb := &exprBinder{p: b.p, src: src, schema: over.Schema(), what: describeInput(input), over: cols, starWidth: width}
 	return b.bindSelectList(sel, eb, over)
 }
 
