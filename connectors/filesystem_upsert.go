@@ -24,6 +24,7 @@ type upsertFileSink struct {
 	keyCols []int
 	lines   map[string]string // key -> encoded line
 	order   []string          // keys in order of first insertion (deleted ones skipped)
+	ordered map[string]bool   // keys in order
 	dirty   bool
 	written time.Time
 	closed  bool
@@ -38,7 +39,7 @@ func newUpsertFileSink(file string, spec TableSpec, enc rowEncoder) *upsertFileS
 	for i, c := range spec.PrimaryKey {
 		types[i] = spec.Schema.Field(c).Type
 	}
-	return &upsertFileSink{path: file, enc: enc, keys: exec.NewRowCodec(types), keyCols: spec.PrimaryKey, lines: map[string]string{}, dirty: true}
+	return &upsertFileSink{path: file, enc: enc, keys: exec.NewRowCodec(types), keyCols: spec.PrimaryKey, lines: map[string]string{}, ordered: map[string]bool{}, dirty: true}
 }
 
 // Path is the file the sink writes.
@@ -67,7 +68,8 @@ func (s *upsertFileSink) WriteChangelog(b arrow.RecordBatch, kinds []RowKind) er
 				delete(s.lines, key)
 			}
 		case kind == Insert || kind == UpdateAfter:
-			if !had {
+			if !s.ordered[key] {
+				s.ordered[key] = true
 				s.order = append(s.order, key)
 			}
 			s.lines[key] = line
@@ -96,6 +98,7 @@ func (s *upsertFileSink) rewrite() error {
 	for _, k := range s.order {
 		line, ok := s.lines[k]
 		if !ok {
+			delete(s.ordered, k)
 			continue
 		}
 		live = append(live, k)

@@ -11,40 +11,6 @@ import (
 	"github.com/eddysql/eddy/exec/expr"
 )
 
-// Chain connects operators in a line: each one's output is the next one's input, and the
-// last one's output goes to Out. A Chain is itself an Emitter, so a source can push into it.
-type Chain struct {
-	Ops      []Operator
-	Out      Emitter
-	emitters []Emitter
-}
-
-// NewChain links ops; out receives what the last operator emits.
-func NewChain(ops []Operator, out Emitter) *Chain {
-	c := &Chain{Ops: ops, Out: out}
-	c.emitters = make([]Emitter, len(ops)+1)
-	c.emitters[len(ops)] = out
-	for i := len(ops) - 1; i >= 0; i-- {
-		op, next := ops[i], c.emitters[i+1]
-		c.emitters[i] = EmitFunc(func(m Message) error { return op.Process(m, next) })
-	}
-	return c
-}
-
-// Emit pushes m into the first operator.
-func (c *Chain) Emit(m Message) error { return c.emitters[0].Emit(m) }
-
-// Close closes every operator, returning the first error.
-func (c *Chain) Close() error {
-	var first error
-	for _, op := range c.Ops {
-		if err := op.Close(); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
-}
-
 // WatermarkAssigner derives watermarks from a table's WATERMARK clause: after each row the
 // watermark is max(previous, value of the watermark expression); it never goes back.
 // It attaches to each batch the watermark just before each of its rows, and after the batch
