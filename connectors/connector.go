@@ -118,6 +118,8 @@ var CommonOptions = []OptionSpec{
 	{Key: "late.sink", Doc: "table that receives records dropped as late, with the reason"},
 	{Key: "format.on-error", Default: "skip", Doc: "skip (count and report) or fail (stop the job)"},
 	{Key: "source.idle-timeout", Default: "30 s", Doc: "a partition idle this long is left out of the watermark"},
+	{Key: "lookup.reload-interval", Doc: "as a lookup join's reference table (FOR SYSTEM_TIME AS OF): how often to check it for changes and re-read it, e.g. '10 s'; unset: read once"},
+	{Key: "lookup.cache.ttl", Doc: "Flink's name for lookup.reload-interval"},
 }
 
 var registry = map[string]*Factory{}
