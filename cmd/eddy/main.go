@@ -31,7 +31,9 @@ Usage:
 
 Flags of run:
   --format json|csv|table|changelog   how SELECT rows are printed (default json:
-                                      one object a line, keys in select order)
+                                      one object a line, keys in select order; an
+                                      updating result adds "op": +I, -U, +U, -D;
+                                      table prints the materialized result)
   --batch-size N                      rows per Arrow batch (default 8192); results
                                       never depend on it
   -e SQL                              run this SQL (after FILE, if both are given)
@@ -39,8 +41,11 @@ Flags of run:
 A script holds statements ended by ';': CREATE TABLE ... WITH ('connector' = ...),
 CREATE VIEW, SET 'key' = 'value', SELECT, INSERT INTO, EXECUTE STATEMENT SET,
 EXPLAIN, SHOW TABLES, DESCRIBE. Connectors: filesystem (alias file), datagen,
-print, blackhole. Windows: TUMBLE, HOP, CUMULATE, SESSION table functions and the
-legacy GROUP BY TUMBLE(ts, INTERVAL ...) forms.
+nexmark, print, blackhole. Windows: TUMBLE, HOP, CUMULATE, SESSION table functions
+and the legacy GROUP BY TUMBLE(ts, INTERVAL ...) forms. Also GROUP BY without a
+window (an updating result), [LEFT|RIGHT|FULL] JOIN, interval joins, lookup joins
+(JOIN dim FOR SYSTEM_TIME AS OF s.proc_time), window joins, Top-N and
+deduplication (ROW_NUMBER() OVER ... WHERE rn <= N), OVER windows, LAG/LEAD.
 
 Example:
   CREATE TABLE bid (auction BIGINT, price DOUBLE, ts TIMESTAMP(3),
