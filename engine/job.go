@@ -127,9 +127,6 @@ func (s *Session) unary(job *Job, input planner.PhysNode, make func(in *arrow.Sc
 		return nil, nil, err
 	}
 	job.ops = append(job.ops, op)
-	if l, ok := op.(interface{ lateCounterField() *int64 }); ok {
-		job.aggs = append(job.aggs, lateField{l.lateCounterField()})
-	}
 	return op.Schema(), func(out exec.Emitter) {
 		connect(exec.EmitFunc(func(m exec.Message) error { return op.Process(m, out) }))
 	}, nil

@@ -383,16 +383,7 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 		}
 		agg := &Aggregate{Input: &Project{Input: base, Exprs: pre, Names: preNames}, Keys: keys, KeyNames: keyNames, Aggs: aggSpecs}
 		ctx := &aggContext{in: in, toBase: toBase, groupKeys: groupKeys, windowIn: map[int]int{}, aggs: aggOut, nKeys: len(keys), unbounded: true}
-		out := &exprBinder{p: b.p, src: src, schema: agg.Schema(), agg: ctx, what: "the aggregation"}
-		var node Node = agg
-		if sel.Having != nil {
-			pred, err := out.bind(sel.Having.Expr)
-			if err != nil {
-				return nil, err
-			}
-			node = &Filter{Input: node, Pred: pred}
-		}
-		return b.bindSelectList(sel, out, node)
+		return b.bindAggregateOutput(sel, agg, ctx, src)
 	}
 	spec.TimeCol = 0
 	agg := &WindowAggregate{
@@ -407,8 +398,13 @@ func (b *binder) bindAggregate(sel *ast.SelectStmt, input Node, calls []aggCall,
 		windowIn[k] += len(keys)
 	}
 	ctx := &aggContext{in: in, toBase: toBase, groupKeys: groupKeys, windowIn: windowIn, aggs: aggOut, legacy: legacy, nKeys: len(keys)}
+	return b.bindAggregateOutput(sel, agg, ctx, src)
+}
+
+// bindAggregateOutput binds HAVING and the SELECT list over an aggregation's output.
+func (b *binder) bindAggregateOutput(sel *ast.SelectStmt, agg Node, ctx *aggContext, src *parser.Source) (Node, error) {
 	out := &exprBinder{p: b.p, src: src, schema: agg.Schema(), agg: ctx, what: "the aggregation"}
-	var node Node = agg
+	node := agg
 	if sel.Having != nil {
 		pred, err := out.bind(sel.Having.Expr)
 		if err != nil {

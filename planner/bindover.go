@@ -65,12 +65,13 @@ func (b *binder) bindOver(sel *ast.SelectStmt, input Node, calls []*ast.WindowFu
 	var specKey string
 	cols := map[ast.Node]int{}
 	for i, w := range calls {
-		if w.Spec.Name.L != "" || w.Spec.Ref.L != "" {
-			return nil, in.errAt(w, "write the window inline: OVER (PARTITION BY k ORDER BY ts ...)", "named windows (WINDOW w AS ...) are not supported")
+		spec, err := in.resolveWindow(w, sel.WindowSpecs)
+		if err != nil {
+			return nil, err
 		}
 		var part []int
-		if w.Spec.PartitionBy != nil {
-			for _, it := range w.Spec.PartitionBy.Items {
+		if spec.PartitionBy != nil {
+			for _, it := range spec.PartitionBy.Items {
 				c, err := column(it.Expr)
 				if err != nil {
 					return nil, err
@@ -79,8 +80,8 @@ func (b *binder) bindOver(sel *ast.SelectStmt, input Node, calls []*ast.WindowFu
 			}
 		}
 		var order []SortKey
-		if w.Spec.OrderBy != nil {
-			for _, it := range w.Spec.OrderBy.Items {
+		if spec.OrderBy != nil {
+			for _, it := range spec.OrderBy.Items {
 				c, err := column(it.Expr)
 				if err != nil {
 					return nil, err
@@ -170,7 +171,7 @@ func (b *binder) bindOver(sel *ast.SelectStmt, input Node, calls []*ast.WindowFu
 			sp.Type, sp.Name = rt, f.Name
 			f.Kind, f.Agg, f.Type = OverAgg, sp, rt
 		}
-		if err := in.frame(w, &f); err != nil {
+		if err := in.frame(w, spec.Frame, &f); err != nil {
 			return nil, err
 		}
 		cols[w] = width + len(extra) // fixed up below once extra is complete
@@ -213,8 +214,7 @@ func qualifierOf(s Schema) string {
 
 // frame reads the window frame of an OVER function. Without one, an ordered window is
 // RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW (SQL's and Flink's default).
-func (b *exprBinder) frame(w *ast.WindowFuncExpr, f *OverFunc) error {
-	fr := w.Spec.Frame
+func (b *exprBinder) frame(w *ast.WindowFuncExpr, fr *ast.FrameClause, f *OverFunc) error {
 	if fr == nil {
 		f.Preceding = -1
 		return nil
@@ -285,4 +285,46 @@ func intervalToMillis(val, unit string) (int64, error) {
 		return 0, fmt.Errorf("bad interval value '%s'", val)
 	}
 	return int64(f * float64(m)), nil
+}
+
+// resolveWindow gives the window of an OVER function: its inline specification, or the one
+// named in the query's WINDOW clause (OVER w), or a named one refined inline (OVER (w ...)).
+func (b *exprBinder) resolveWindow(w *ast.WindowFuncExpr, named []ast.WindowSpec) (ast.WindowSpec, error) {
+	spec := w.Spec
+	for depth := 0; depth < 8; depth++ {
+		ref := spec.Ref
+		if spec.OnlyAlias || (spec.Name.L != "" && spec.PartitionBy == nil && spec.OrderBy == nil && spec.Frame == nil) {
+			ref = spec.Name
+		}
+		if ref.L == "" {
+			return spec, nil
+		}
+		var base *ast.WindowSpec
+		for i := range named {
+			if named[i].Name.L == ref.L {
+				base = &named[i]
+			}
+		}
+		if base == nil {
+			return spec, b.errAt(w, "define it: WINDOW "+ref.O+" AS (PARTITION BY k ORDER BY ts ...)", "unknown window '%s'", ref.O)
+		}
+		merged := *base
+		merged.Name, merged.Ref, merged.OnlyAlias = base.Name, base.Ref, false
+		if spec.PartitionBy != nil {
+			merged.PartitionBy = spec.PartitionBy
+		}
+		if spec.OrderBy != nil {
+			merged.OrderBy = spec.OrderBy
+		}
+		if spec.Frame != nil {
+			merged.Frame = spec.Frame
+		}
+		if base.Ref.L == "" {
+			merged.Name = ast.NewCIStr("")
+			return merged, nil
+		}
+		spec = merged
+		spec.Name = ast.NewCIStr("")
+	}
+	return spec, b.errAt(w, "", "window definitions refer to each other in a loop")
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eddysql/eddy/exec"
 	"github.com/eddysql/eddy/exec/expr"
 )
 
@@ -334,21 +335,10 @@ func prune(n Node, required []bool) (Node, []int, bool) {
 		}
 		return &nw, m, true
 	case *WindowAggregate:
-		req := make([]bool, len(x.Input.Schema()))
+		req := aggInputs(len(x.Input.Schema()), x.Keys, x.Aggs)
 		req[x.Window.TimeCol] = true
-		for _, k := range x.Keys {
-			req[k] = true
-		}
 		for _, c := range x.Carry {
 			req[c] = true
-		}
-		for _, a := range x.Aggs {
-			if a.Arg >= 0 {
-				req[a.Arg] = true
-			}
-			if a.Filter >= 0 {
-				req[a.Filter] = true
-			}
 		}
 		in, im, ch := prune(x.Input, req)
 		if !ch {
@@ -364,29 +354,10 @@ func prune(n Node, required []bool) (Node, []int, bool) {
 		for _, c := range x.Carry {
 			na.Carry = append(na.Carry, im[c])
 		}
-		na.Aggs = append(na.Aggs[:0:0], x.Aggs...)
-		for i := range na.Aggs {
-			if na.Aggs[i].Arg >= 0 {
-				na.Aggs[i].Arg = im[na.Aggs[i].Arg]
-			}
-			if na.Aggs[i].Filter >= 0 {
-				na.Aggs[i].Filter = im[na.Aggs[i].Filter]
-			}
-		}
+		na.Aggs = remapAggs(x.Aggs, im)
 		return &na, identity(len(required)), true
 	case *Aggregate:
-		req := make([]bool, len(x.Input.Schema()))
-		for _, k := range x.Keys {
-			req[k] = true
-		}
-		for _, a := range x.Aggs {
-			if a.Arg >= 0 {
-				req[a.Arg] = true
-			}
-			if a.Filter >= 0 {
-				req[a.Filter] = true
-			}
-		}
+		req := aggInputs(len(x.Input.Schema()), x.Keys, x.Aggs)
 		if !slicesContain(req, true) && len(req) > 0 {
 			req[0] = true // COUNT(*) still needs rows
 		}
@@ -400,15 +371,7 @@ func prune(n Node, required []bool) (Node, []int, bool) {
 		for _, k := range x.Keys {
 			na.Keys = append(na.Keys, im[k])
 		}
-		na.Aggs = append(x.Aggs[:0:0], x.Aggs...)
-		for i := range na.Aggs {
-			if na.Aggs[i].Arg >= 0 {
-				na.Aggs[i].Arg = im[na.Aggs[i].Arg]
-			}
-			if na.Aggs[i].Filter >= 0 {
-				na.Aggs[i].Filter = im[na.Aggs[i].Filter]
-			}
-		}
+		na.Aggs = remapAggs(x.Aggs, im)
 		return &na, identity(len(required)), true
 	}
 	// Other nodes keep all their input columns; prune inside their inputs.
@@ -448,4 +411,35 @@ func identity(n int) []int {
 		m[i] = i
 	}
 	return m
+}
+
+// aggInputs marks the input columns an aggregation reads: keys, arguments and filters.
+func aggInputs(width int, keys []int, aggs []exec.AggSpec) []bool {
+	req := make([]bool, width)
+	for _, k := range keys {
+		req[k] = true
+	}
+	for _, a := range aggs {
+		if a.Arg >= 0 {
+			req[a.Arg] = true
+		}
+		if a.Filter >= 0 {
+			req[a.Filter] = true
+		}
+	}
+	return req
+}
+
+// remapAggs renumbers the argument and filter columns of aggregates: column i becomes m[i].
+func remapAggs(aggs []exec.AggSpec, m []int) []exec.AggSpec {
+	out := append(aggs[:0:0], aggs...)
+	for i := range out {
+		if out[i].Arg >= 0 {
+			out[i].Arg = m[out[i].Arg]
+		}
+		if out[i].Filter >= 0 {
+			out[i].Filter = m[out[i].Filter]
+		}
+	}
+	return out
 }
