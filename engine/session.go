@@ -207,7 +207,7 @@ func (s *Session) runInserts(ctx context.Context, inserts []*parser.Insert) erro
 func (s *Session) finish(j *Job, err error) error {
 	j.updateLate()
 	if n := j.Stats.Late.Load(); n > 0 && (j.table == nil || j.table.Options["late.sink"] == "") {
-		s.warnf("eddy: %d late record(s) dropped from windows of table '%s'; declare 'late.sink' on the table to keep them\n", n, j.Name)
+		s.warnf("eddy: %d late record(s) dropped (behind the watermark) from table '%s'; declare 'late.sink' on the table to keep them\n", n, j.Name)
 	}
 	if n := j.Stats.PartlyLate.Load(); n > 0 {
 		s.warnf("eddy: %d record(s) of table '%s' were late for some of their overlapping windows and counted only in the windows still open\n", n, j.Name)
