@@ -312,19 +312,24 @@ func (a *sumDecimalAcc) emit(b array.Builder, g int32) {
 		bb.Append(a.sums[g])
 		return
 	}
-	// sum * 10^(out-in) / count, rounded half up.
-	n := a.sums[g].BigInt()
-	n.Mul(n, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(a.outScale-a.inScale)), nil))
-	c := big.NewInt(a.counts[g])
-	q, r := new(big.Int).QuoRem(n, c, new(big.Int))
-	if new(big.Int).Abs(new(big.Int).Mul(r, big.NewInt(2))).Cmp(c) >= 0 {
-		if n.Sign() < 0 {
+	bb.Append(decimalAvg(a.sums[g], a.counts[g], a.inScale, a.outScale))
+}
+
+// decimalAvg is sum / n at scale outScale (sum has scale inScale <= outScale), rounded half
+// away from zero.
+func decimalAvg(sum decimal128.Num, n int64, inScale, outScale int32) decimal128.Num {
+	x := sum.BigInt()
+	x.Mul(x, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(outScale-inScale)), nil))
+	c := big.NewInt(n)
+	q, r := new(big.Int).QuoRem(x, c, new(big.Int))
+	if r.Mul(r, big.NewInt(2)).Abs(r).Cmp(c) >= 0 {
+		if x.Sign() < 0 {
 			q.Sub(q, big.NewInt(1))
 		} else {
 			q.Add(q, big.NewInt(1))
 		}
 	}
-	bb.Append(decimal128.FromBigInt(q))
+	return decimal128.FromBigInt(q)
 }
 
 type minMaxStringAcc struct {

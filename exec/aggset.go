@@ -70,12 +70,7 @@ func (s *aggSet) update(b arrow.RecordBatch, groups []int32) {
 			s.eff = append(s.eff[:0], groups...)
 			g = s.eff
 			if sp.Filter >= 0 {
-				f := b.Column(sp.Filter).(*array.Boolean)
-				for r := range g {
-					if g[r] >= 0 && (!f.IsValid(r) || !f.Value(r)) {
-						g[r] = -1
-					}
-				}
+				skipFiltered(g, b.Column(sp.Filter).(*array.Boolean))
 			}
 			if sp.Distinct {
 				sets := s.distinct[i]
@@ -98,6 +93,16 @@ func (s *aggSet) update(b arrow.RecordBatch, groups []int32) {
 			}
 		}
 		a.update(arg, g)
+	}
+}
+
+// skipFiltered sets the group of every row that FILTER (the BOOLEAN column f) does not
+// pass, NULL included, to -1 (skip the row).
+func skipFiltered(groups []int32, f *array.Boolean) {
+	for r := range groups {
+		if groups[r] >= 0 && (f.IsNull(r) || !f.Value(r)) {
+			groups[r] = -1
+		}
 	}
 }
 

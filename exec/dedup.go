@@ -77,7 +77,7 @@ type Deduplicate struct {
 	// LateRecordsDropped counts rows dropped as late or for a NULL event time.
 	LateRecordsDropped int64
 
-	lates  rankLateLog
+	lates  lateRows
 	keyBuf []byte
 	rowBuf []byte
 }
@@ -98,10 +98,10 @@ type dedupChange struct {
 // NewDeduplicate builds the operator; late may be nil.
 func NewDeduplicate(input *arrow.Schema, spec DedupSpec, mem memory.Allocator, late LateHandler) (*Deduplicate, error) {
 	if err := checkColumns(input, "PARTITION BY", spec.Keys); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("exec: deduplicate %s: %w", spec.ID, err)
 	}
 	if err := checkTimeColumn(input, "ORDER BY", spec.TimeCol); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("exec: deduplicate %s: %w", spec.ID, err)
 	}
 	d := &Deduplicate{spec: spec, schema: DedupOutputSchema(input, spec), mem: mem, late: late,
 		rows: SchemaRowCodec(input), nIn: input.NumFields(), wm: MinWatermark}
@@ -129,30 +129,15 @@ func (d *Deduplicate) Process(m Message, out Emitter) error {
 		if m.Batch.NumRows() == 0 {
 			return nil
 		}
+		if err := checkAppendOnly("deduplicate", d.spec.ID, m); err != nil {
+			return err
+		}
 		if d.spec.KeepLast {
 			return d.keepLast(m, out)
 		}
 		return d.keepFirst(m)
-	case KindWatermark:
-		if m.Watermark <= d.wm {
-			return nil
-		}
-		d.wm = m.Watermark
-		if err := d.emitFirsts(out); err != nil {
-			return err
-		}
-		return out.Emit(WatermarkMessage(d.wm))
 	default:
-		if d.wm != MaxWatermark {
-			d.wm = MaxWatermark
-			if err := d.emitFirsts(out); err != nil {
-				return err
-			}
-			if err := out.Emit(WatermarkMessage(MaxWatermark)); err != nil {
-				return err
-			}
-		}
-		return out.Emit(m)
+		return processWatermark(m, &d.wm, d.emitFirsts, out)
 	}
 }
 
@@ -169,15 +154,7 @@ func (d *Deduplicate) keepFirst(m Message) error {
 	cols := b.Columns()
 	d.lates.reset()
 	for i := 0; i < n; i++ {
-		if m.KindOf(i).IsRetract() {
-			return fmt.Errorf("exec: deduplicate %s: input is not append-only (row %d is %s)", d.spec.ID, i, m.KindOf(i))
-		}
-		if tcol.IsNull(i) {
-			d.lates.add(i, MinWatermark)
-			continue
-		}
-		if rwm := rowWatermark(m, i, d.wm); ts[i] <= rwm {
-			d.lates.add(i, rwm)
+		if d.lates.late(i, tcol.IsNull(i), ts[i], rowWatermark(m, i, d.wm)) {
 			continue
 		}
 		k := d.key(b, i)
@@ -244,9 +221,6 @@ func (d *Deduplicate) keepLast(m Message, out Emitter) error {
 	d.lates.reset()
 	d.batchStart = d.seq
 	for i := 0; i < n; i++ {
-		if m.KindOf(i).IsRetract() {
-			return fmt.Errorf("exec: deduplicate %s: input is not append-only (row %d is %s)", d.spec.ID, i, m.KindOf(i))
-		}
 		if tcol.IsNull(i) {
 			d.lates.add(i, MinWatermark)
 			continue
@@ -329,10 +303,6 @@ type dedupKeyed struct {
 
 // Snapshot implements Stateful. It is taken between messages.
 func (d *Deduplicate) Snapshot() ([]byte, error) {
-	sw := newStateWriter()
-	sw.put(d.wm)
-	sw.put(d.seq)
-	sw.put(d.LateRecordsDropped)
 	var rows []dedupKeyed
 	for k, c := range d.cands {
 		rows = append(rows, dedupKeyed{Key: k, Row: *c})
@@ -340,30 +310,19 @@ func (d *Deduplicate) Snapshot() ([]byte, error) {
 	for k, c := range d.last {
 		rows = append(rows, dedupKeyed{Key: k, Row: *c})
 	}
-	sw.put(rows)
 	done := make([]string, 0, len(d.done))
 	for k := range d.done {
 		done = append(done, k)
 	}
-	sw.put(done)
-	return sw.bytes()
+	return encodeState(d.wm, d.seq, d.LateRecordsDropped, rows, done)
 }
 
 // Restore implements Stateful.
 func (d *Deduplicate) Restore(b []byte) error {
-	r, err := newStateReader(b, d.spec.ID)
-	if err != nil {
-		return err
-	}
 	var rows []dedupKeyed
 	var done []string
-	r.get(&d.wm)
-	r.get(&d.seq)
-	r.get(&d.LateRecordsDropped)
-	r.get(&rows)
-	r.get(&done)
-	if r.err != nil {
-		return fmt.Errorf("state of %s: %w", d.spec.ID, r.err)
+	if err := decodeState(b, d.spec.ID, &d.wm, &d.seq, &d.LateRecordsDropped, &rows, &done); err != nil {
+		return err
 	}
 	if d.spec.KeepLast {
 		d.last = make(map[string]*dedupRow, len(rows))

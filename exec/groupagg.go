@@ -3,7 +3,6 @@ package exec
 import (
 	"fmt"
 	"strings"
-	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -585,7 +584,7 @@ func (o *GroupAggregate) appendKeys(bs []array.Builder, src []int32) {
 				j -= n
 			}
 			k := o.groupKey[ts[j].cur]
-			o.keys.decodeInto(unsafe.Slice(unsafe.StringData(k), len(k)), bs)
+			o.keys.decodeInto(stringBytes(k), bs)
 		}
 		return
 	}

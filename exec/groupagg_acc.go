@@ -3,7 +3,6 @@ package exec
 import (
 	"fmt"
 	"math"
-	"math/big"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -364,26 +363,10 @@ func (a *groupSumDecimal) evaluate(gs []int32) {
 		}
 		v := st.Sum
 		if a.avg {
-			v = groupDecOf(groupDecimalAvg(v.num(), st.N, a.inScale, a.outScale))
+			v = groupDecOf(decimalAvg(v.num(), st.N, a.inScale, a.outScale))
 		}
 		a.cur[j], a.curValid[j] = v, true
 	}
-}
-
-// groupDecimalAvg is sum * 10^(outScale-inScale) / count, rounded half away from zero.
-func groupDecimalAvg(sum decimal128.Num, count int64, inScale, outScale int32) decimal128.Num {
-	n := sum.BigInt()
-	n.Mul(n, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(outScale-inScale)), nil))
-	c := big.NewInt(count)
-	q, r := new(big.Int).QuoRem(n, c, new(big.Int))
-	if r.Abs(r).Lsh(r, 1).Cmp(c) >= 0 {
-		if n.Sign() < 0 {
-			q.Sub(q, big.NewInt(1))
-		} else {
-			q.Add(q, big.NewInt(1))
-		}
-	}
-	return decimal128.FromBigInt(q)
 }
 
 // groupValues describes a value type of MIN/MAX: how to read it from a column, order it,
@@ -829,12 +812,7 @@ func (s *groupAggSet) update(b arrow.RecordBatch, groups []int32, retract []bool
 			s.eff = append(s.eff[:0], groups...)
 			g = s.eff
 			if sp.Filter >= 0 {
-				f := b.Column(sp.Filter).(*array.Boolean)
-				for r := range g {
-					if g[r] >= 0 && (f.IsNull(r) || !f.Value(r)) {
-						g[r] = -1
-					}
-				}
+				skipFiltered(g, b.Column(sp.Filter).(*array.Boolean))
 			}
 			if d := s.distinct[i]; d != nil {
 				d.filter(arg, g, retract)

@@ -76,7 +76,7 @@ type IntervalJoin struct {
 	// stored and what it made evictable evicted).
 	PeakStateRows int64
 
-	lateBuf joinLateRows
+	lates   lateRows
 	tsBuf   [2][]int64 // per side: int64s may return a view of a side's column
 	pending []ivPending
 	pairs   []ivPair
@@ -88,7 +88,7 @@ type IntervalJoin struct {
 // time, and a min-heap of the keys' oldest rows for eviction.
 type ivSide struct {
 	keys  joinKeyMap[*ivBucket]
-	evict ivHeap
+	evict timeHeap[*ivBucket] // by the time of a key's oldest row
 	rows  int64
 }
 
@@ -130,11 +130,11 @@ func NewIntervalJoin(left, right *arrow.Schema, spec IntervalJoinSpec, mem memor
 	if err != nil {
 		return nil, err
 	}
-	if err := joinCheckTime(op, spec.ID, "left time", left, spec.LeftTime); err != nil {
-		return nil, err
+	if err := checkTimeColumn(left, "left time", spec.LeftTime); err != nil {
+		return nil, fmt.Errorf("exec: %s %s: %w", op, spec.ID, err)
 	}
-	if err := joinCheckTime(op, spec.ID, "right time", right, spec.RightTime); err != nil {
-		return nil, err
+	if err := checkTimeColumn(right, "right time", spec.RightTime); err != nil {
+		return nil, fmt.Errorf("exec: %s %s: %w", op, spec.ID, err)
 	}
 	if spec.Lower > spec.Upper {
 		return nil, fmt.Errorf("exec: %s %s: lower bound %d > upper bound %d", op, spec.ID, spec.Lower, spec.Upper)
@@ -190,7 +190,7 @@ func (j *IntervalJoin) outputWatermark() int64 {
 	if m == MinWatermark || m == MaxWatermark {
 		return m
 	}
-	return joinSatAdd(m, -j.margin)
+	return satAdd(m, -j.margin)
 }
 
 // evictBound is the event time up to which rows of side can no longer be matched, and
@@ -203,9 +203,9 @@ func (j *IntervalJoin) evictBound(side int) (int64, bool) {
 	case w == MaxWatermark:
 		return MaxWatermark, true
 	case side == 0:
-		return joinSatAdd(w, -j.spec.Upper), true
+		return satAdd(w, -j.spec.Upper), true
 	default:
-		return joinSatAdd(w, j.spec.Lower), true
+		return satAdd(w, j.spec.Lower), true
 	}
 }
 
@@ -218,10 +218,10 @@ func (j *IntervalJoin) evict(side int, out Emitter) error {
 	}
 	s := j.sides[side]
 	outer := j.typ.outer(side)
-	for len(s.evict) > 0 && s.evict[0].ts <= bound {
+	for len(s.evict) > 0 && s.evict[0].at <= bound {
 		e := s.evict.pop()
-		b := e.b
-		if !b.queued || b.queuedTs != e.ts {
+		b := e.v
+		if !b.queued || b.queuedTs != e.at {
 			continue // stale
 		}
 		b.queued = false
@@ -254,7 +254,7 @@ func (s *ivSide) queue(b *ivBucket) {
 		return
 	}
 	b.queued, b.queuedTs = true, ts
-	s.evict.push(ivEntry{ts: ts, b: b})
+	s.evict.push(ts, b)
 }
 
 // insert stores r under key.
@@ -290,7 +290,7 @@ func (j *IntervalJoin) processBatch(side int, m Message, out Emitter) error {
 	tcol := b.Column(j.times[side])
 	ts := int64s(tcol, j.tsBuf[side])
 	j.tsBuf[side] = ts[:0]
-	j.lateBuf.reset()
+	j.lates.reset()
 	j.batchKeys(side, b)
 	other := j.sides[1-side]
 	// Bounds of the other side's times a row at t matches: [t+lo, t+hi].
@@ -301,19 +301,14 @@ func (j *IntervalJoin) processBatch(side int, m Message, out Emitter) error {
 	for i := 0; i < n; {
 		pending, pairs := j.pending[:0], j.pairs[:0]
 		for ; i < n && len(pairs) < joinResidualChunk; i++ {
-			if tcol.IsNull(i) {
-				j.dropLate(i, MinWatermark)
-				continue
-			}
-			if wm := j.rowWatermark(side, m, i); ts[i] <= wm {
-				j.dropLate(i, wm)
+			if j.lates.late(i, tcol.IsNull(i), ts[i], j.rowWatermark(side, m, i)) {
 				continue
 			}
 			key, null := j.key(side, b, i)
 			p := ivPending{key: key, idx: int32(i), padded: null}
 			p.row = ivRow{ts: ts[i], row: j.encodeRowArena(side, b, i)}
 			if !null {
-				pairs = other.candidates(pairs, len(pending), key, joinSatAdd(ts[i], lo), joinSatAdd(ts[i], hi))
+				pairs = other.candidates(pairs, len(pending), key, satAdd(ts[i], lo), satAdd(ts[i], hi))
 			}
 			pending = append(pending, p)
 		}
@@ -329,12 +324,7 @@ func (j *IntervalJoin) processBatch(side int, m Message, out Emitter) error {
 	if err := j.out.Emit(out); err != nil {
 		return err
 	}
-	return j.lateBuf.report(j.late, j.id, b)
-}
-
-func (j *IntervalJoin) dropLate(i int, wm int64) {
-	j.LateRecordsDropped++
-	j.lateBuf.add(i, wm)
+	return j.lates.flush(j.id, b, j.late, &j.LateRecordsDropped)
 }
 
 // candidates appends the pairs of pending row in with this side's rows of key whose time is
@@ -392,7 +382,7 @@ func (j *IntervalJoin) emitPairs(side int, b arrow.RecordBatch, pending []ivPend
 	codec := j.codecs[1-side]
 	for p, pr := range pairs {
 		idx[p] = pending[pr.in].idx
-		codec.Decode(joinBytes(pr.b.rows[pr.j].row), obs)
+		codec.Decode(stringBytes(pr.b.rows[pr.j].row), obs)
 	}
 	own, err := expr.TakeBatch(j.mem, b, idx)
 	if err != nil {
@@ -453,52 +443,6 @@ func (j *IntervalJoin) Close() error {
 	return j.joinBase.Close()
 }
 
-type ivEntry struct {
-	ts int64
-	b  *ivBucket
-}
-
-// ivHeap is a min-heap of eviction entries by time (typed: no boxing per operation).
-type ivHeap []ivEntry
-
-func (h *ivHeap) push(e ivEntry) {
-	*h = append(*h, e)
-	a := *h
-	for i := len(a) - 1; i > 0; {
-		p := (i - 1) / 2
-		if a[p].ts <= a[i].ts {
-			break
-		}
-		a[p], a[i] = a[i], a[p]
-		i = p
-	}
-}
-
-func (h *ivHeap) pop() ivEntry {
-	a := *h
-	top := a[0]
-	n := len(a) - 1
-	a[0] = a[n]
-	a[n] = ivEntry{}
-	a = a[:n]
-	for i := 0; ; {
-		c := 2*i + 1
-		if c >= n {
-			break
-		}
-		if c+1 < n && a[c+1].ts < a[c].ts {
-			c++
-		}
-		if a[i].ts <= a[c].ts {
-			break
-		}
-		a[i], a[c] = a[c], a[i]
-		i = c
-	}
-	*h = a
-	return top
-}
-
 // ivRowState is one row of an IntervalJoin's state in a snapshot.
 type ivRowState struct {
 	Side    uint8
@@ -510,12 +454,6 @@ type ivRowState struct {
 
 // Snapshot implements Stateful: watermarks, counters and every row in state.
 func (j *IntervalJoin) Snapshot() ([]byte, error) {
-	w := newStateWriter()
-	w.put(j.wm)
-	w.put(j.sent)
-	w.put(j.ended)
-	w.put(j.LateRecordsDropped)
-	w.put(j.PeakStateRows)
 	var rows []ivRowState
 	for side, s := range j.sides {
 		s.keys.all(func(b *ivBucket) {
@@ -524,25 +462,14 @@ func (j *IntervalJoin) Snapshot() ([]byte, error) {
 			}
 		})
 	}
-	w.put(rows)
-	return w.bytes()
+	return encodeState(j.wm, j.sent, j.ended, j.LateRecordsDropped, j.PeakStateRows, rows)
 }
 
 // Restore implements Stateful.
 func (j *IntervalJoin) Restore(b []byte) error {
-	r, err := newStateReader(b, j.id)
-	if err != nil {
-		return err
-	}
 	var rows []ivRowState
-	r.get(&j.wm)
-	r.get(&j.sent)
-	r.get(&j.ended)
-	r.get(&j.LateRecordsDropped)
-	r.get(&j.PeakStateRows)
-	r.get(&rows)
-	if r.err != nil {
-		return fmt.Errorf("state of %s: %w", j.id, r.err)
+	if err := decodeState(b, j.id, &j.wm, &j.sent, &j.ended, &j.LateRecordsDropped, &j.PeakStateRows, &rows); err != nil {
+		return err
 	}
 	j.sides = [2]*ivSide{newIVSide(), newIVSide()}
 	for _, x := range rows {

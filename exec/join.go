@@ -1,10 +1,8 @@
 package exec
 
 import (
-	"container/heap"
 	"fmt"
 	"time"
-	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -120,11 +118,11 @@ func newJoinBase(op, id string, typ JoinType, left, right *arrow.Schema, lk, rk 
 		return nil, fmt.Errorf("exec: %s %s: %d left keys but %d right keys", op, id, len(lk), len(rk))
 	}
 	for i := range lk {
-		if err := joinCheckColumn(op, id, "left key", left, lk[i]); err != nil {
-			return nil, err
+		if err := checkColumns(left, "left key", lk[i:i+1]); err != nil {
+			return nil, fmt.Errorf("exec: %s %s: %w", op, id, err)
 		}
-		if err := joinCheckColumn(op, id, "right key", right, rk[i]); err != nil {
-			return nil, err
+		if err := checkColumns(right, "right key", rk[i:i+1]); err != nil {
+			return nil, fmt.Errorf("exec: %s %s: %w", op, id, err)
 		}
 		lt, rt := left.Field(lk[i]).Type, right.Field(rk[i]).Type
 		if !arrow.TypeEqual(lt, rt) {
@@ -155,23 +153,6 @@ func newJoinBase(op, id string, typ JoinType, left, right *arrow.Schema, lk, rk 
 	b.intKey = len(lk) == 1 && isIntLike(left.Field(lk[0]).Type)
 	b.out = NewBatchBuilder(b.schema, mem)
 	return b, nil
-}
-
-func joinCheckColumn(op, id, what string, s *arrow.Schema, c int) error {
-	if c < 0 || c >= s.NumFields() {
-		return fmt.Errorf("exec: %s %s: %s column %d out of range of %d columns", op, id, what, c, s.NumFields())
-	}
-	return nil
-}
-
-func joinCheckTime(op, id, what string, s *arrow.Schema, c int) error {
-	if err := joinCheckColumn(op, id, what, s, c); err != nil {
-		return err
-	}
-	if t := s.Field(c).Type; !isIntLike(t) {
-		return fmt.Errorf("exec: %s %s: %s column %s is %s, not a timestamp", op, id, what, s.Field(c).Name, t)
-	}
-	return nil
 }
 
 // Schema is the output schema (JoinOutputSchema of the inputs).
@@ -305,7 +286,7 @@ func (b *joinBase) encodeRowArena(side int, rb arrow.RecordBatch, i int) string 
 	}
 	off := len(b.arena)
 	b.arena = append(b.arena, b.scratch...)
-	return unsafe.String(&b.arena[off], n)
+	return bytesString(b.arena[off:])
 }
 
 // encodeRow is the state encoding of row i of a batch of side.
@@ -314,13 +295,10 @@ func (b *joinBase) encodeRow(side int, rb arrow.RecordBatch, i int) string {
 	return string(b.scratch)
 }
 
-// joinBytes views s as bytes without copying; the result must not be written.
-func joinBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
-
 // appendPair appends the output row l ++ r (encoded rows of the left and right sides) to bs.
 func (b *joinBase) appendPair(bs []array.Builder, l, r string) {
-	b.codecs[0].Decode(joinBytes(l), bs[:b.nl])
-	b.codecs[1].Decode(joinBytes(r), bs[b.nl:])
+	b.codecs[0].Decode(stringBytes(l), bs[:b.nl])
+	b.codecs[1].Decode(stringBytes(r), bs[b.nl:])
 }
 
 // joined adds the output row l ++ r with kind k, n times.
@@ -339,7 +317,7 @@ func (b *joinBase) padded(side int, row string, k RowKind, n int64) {
 		own, other = other, own
 	}
 	for ; n > 0; n-- {
-		b.codecs[side].Decode(joinBytes(row), own)
+		b.codecs[side].Decode(stringBytes(row), own)
 		for _, f := range other {
 			f.AppendNull()
 		}
@@ -428,10 +406,7 @@ func (b *joinBase) finish(out Emitter) error {
 // never less than the last watermark message of that side (a well-formed input never has a
 // row watermark behind a watermark message that preceded the row).
 func (b *joinBase) rowWatermark(side int, m Message, i int) int64 {
-	if m.RowWatermarks != nil {
-		return max(m.RowWatermarks[i], b.wm[side])
-	}
-	return b.wm[side]
+	return max(rowWatermark(m, i, b.wm[side]), b.wm[side])
 }
 
 // appendOnly refuses retractions on an input that must be append-only.
@@ -442,38 +417,6 @@ func (b *joinBase) appendOnly(op string, side int, m Message) error {
 		}
 	}
 	return nil
-}
-
-// joinSatAdd is a + d, clamped to the int64 range.
-func joinSatAdd(a, d int64) int64 {
-	s := a + d
-	switch {
-	case d > 0 && s < a:
-		return MaxWatermark
-	case d < 0 && s > a:
-		return MinWatermark
-	}
-	return s
-}
-
-// joinLateRows collects the rows of one batch dropped as late, for the LateHandler.
-type joinLateRows struct {
-	rows []int
-	wms  []int64
-}
-
-func (l *joinLateRows) reset() { l.rows, l.wms = l.rows[:0], l.wms[:0] }
-
-func (l *joinLateRows) add(i int, wm int64) {
-	l.rows = append(l.rows, i)
-	l.wms = append(l.wms, wm)
-}
-
-func (l *joinLateRows) report(h LateHandler, id string, b arrow.RecordBatch) error {
-	if len(l.rows) == 0 || h == nil {
-		return nil
-	}
-	return h.Late(id, b, l.rows, l.wms)
 }
 
 // JoinSpec configures a regular (unwindowed) stream-stream join, Flink's
@@ -521,7 +464,7 @@ type Join struct {
 	spec  JoinSpec
 	now   func() int64
 	state [2]*joinSide
-	ttl   joinTTLHeap
+	ttl   timeHeap[*joinRow] // rows by the time of their entry (StateTTL)
 
 	// StateExpired counts rows (with multiplicity) dropped from state by StateTTL.
 	StateExpired int64
@@ -836,7 +779,7 @@ func (j *Join) touch(r *joinRow, now int64) {
 	r.touched = now
 	if !r.queued {
 		r.queued = true
-		heap.Push(&j.ttl, joinTTLEntry{at: now, r: r})
+		j.ttl.push(now, r)
 	}
 }
 
@@ -844,39 +787,20 @@ func (j *Join) touch(r *joinRow, now int64) {
 // state, ordered by the time the entry was made; a row touched since is queued again at its
 // last touch.
 func (j *Join) expire(now int64) {
-	for len(j.ttl) > 0 && joinSatAdd(j.ttl[0].at, j.spec.StateTTL) <= now {
-		e := heap.Pop(&j.ttl).(joinTTLEntry)
-		r := e.r
+	for len(j.ttl) > 0 && satAdd(j.ttl[0].at, j.spec.StateTTL) <= now {
+		e := j.ttl.pop()
+		r := e.v
 		switch {
 		case r.count == 0:
 			r.queued = false
 		case r.touched > e.at:
-			heap.Push(&j.ttl, joinTTLEntry{at: r.touched, r: r})
+			j.ttl.push(r.touched, r)
 		default:
 			r.queued = false
 			j.StateExpired += r.count
 			j.state[r.k.side].remove(r, r.count)
 		}
 	}
-}
-
-type joinTTLEntry struct {
-	at int64
-	r  *joinRow
-}
-
-type joinTTLHeap []joinTTLEntry
-
-func (h joinTTLHeap) Len() int           { return len(h) }
-func (h joinTTLHeap) Less(i, j int) bool { return h[i].at < h[j].at }
-func (h joinTTLHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *joinTTLHeap) Push(x any)        { *h = append(*h, x.(joinTTLEntry)) }
-func (h *joinTTLHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	old[len(old)-1] = joinTTLEntry{}
-	*h = old[:len(old)-1]
-	return x
 }
 
 // Close releases the operator's buffers and state; it is idempotent.
@@ -897,12 +821,6 @@ type joinRowState struct {
 
 // Snapshot implements Stateful: watermarks, counters and every row in state.
 func (j *Join) Snapshot() ([]byte, error) {
-	w := newStateWriter()
-	w.put(j.wm)
-	w.put(j.sent)
-	w.put(j.ended)
-	w.put(j.StateExpired)
-	w.put(j.UnmatchedRetractions)
 	var rows []joinRowState
 	for side, s := range j.state {
 		s.keys.all(func(k *joinKeyRows) {
@@ -914,25 +832,14 @@ func (j *Join) Snapshot() ([]byte, error) {
 			}
 		})
 	}
-	w.put(rows)
-	return w.bytes()
+	return encodeState(j.wm, j.sent, j.ended, j.StateExpired, j.UnmatchedRetractions, rows)
 }
 
 // Restore implements Stateful.
 func (j *Join) Restore(b []byte) error {
-	r, err := newStateReader(b, j.id)
-	if err != nil {
-		return err
-	}
 	var rows []joinRowState
-	r.get(&j.wm)
-	r.get(&j.sent)
-	r.get(&j.ended)
-	r.get(&j.StateExpired)
-	r.get(&j.UnmatchedRetractions)
-	r.get(&rows)
-	if r.err != nil {
-		return fmt.Errorf("state of %s: %w", j.id, r.err)
+	if err := decodeState(b, j.id, &j.wm, &j.sent, &j.ended, &j.StateExpired, &j.UnmatchedRetractions, &rows); err != nil {
+		return err
 	}
 	j.state = [2]*joinSide{newJoinSide(), newJoinSide()}
 	j.ttl = nil

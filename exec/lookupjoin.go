@@ -56,14 +56,7 @@ type LookupJoinSpec struct {
 // LookupOutputSchema is the output schema of a lookup join: the stream columns then the
 // table columns, all nullable.
 func LookupOutputSchema(stream, table *arrow.Schema) *arrow.Schema {
-	fields := make([]arrow.Field, 0, stream.NumFields()+table.NumFields())
-	for _, s := range []*arrow.Schema{stream, table} {
-		for _, f := range s.Fields() {
-			f.Nullable = true
-			fields = append(fields, f)
-		}
-	}
-	return arrow.NewSchema(fields, nil)
+	return JoinOutputSchema(stream, table)
 }
 
 // lookupMaxBatchRows bounds the rows of one output batch: a stream batch whose rows have

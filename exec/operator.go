@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"fmt"
+
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
@@ -60,4 +62,42 @@ type BinaryOperator interface {
 	Schema() *arrow.Schema
 	ProcessSide(side int, m Message, out Emitter) error
 	Close() error
+}
+
+// processWatermark handles a watermark or end message m of a one-input operator whose
+// results wait for its input watermark *wm: when m advances *wm (the end advances it to
+// MaxWatermark, unless it is there already), fire emits what the new *wm completes, then
+// the watermark is forwarded; the end message is forwarded last.
+func processWatermark(m Message, wm *int64, fire func(out Emitter) error, out Emitter) error {
+	if m.Kind == KindWatermark {
+		if m.Watermark <= *wm {
+			return nil
+		}
+		*wm = m.Watermark
+		if err := fire(out); err != nil {
+			return err
+		}
+		return out.Emit(WatermarkMessage(*wm))
+	}
+	if *wm != MaxWatermark {
+		*wm = MaxWatermark
+		if err := fire(out); err != nil {
+			return err
+		}
+		if err := out.Emit(WatermarkMessage(MaxWatermark)); err != nil {
+			return err
+		}
+	}
+	return out.Emit(m)
+}
+
+// checkAppendOnly refuses a batch with -U or -D rows for the operator op (its kind and id),
+// whose input must be append-only.
+func checkAppendOnly(op, id string, m Message) error {
+	for i, k := range m.Kinds {
+		if k.IsRetract() {
+			return fmt.Errorf("exec: %s %s: input is not append-only (row %d is %s)", op, id, i, k)
+		}
+	}
+	return nil
 }

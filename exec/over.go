@@ -3,7 +3,6 @@ package exec
 import (
 	"fmt"
 	"math"
-	"math/big"
 	"slices"
 	"sort"
 	"strings"
@@ -153,7 +152,7 @@ type OverAggregate struct {
 
 	parts   map[string]int32
 	states  []*overPartition
-	ready   overReadyHeap      // partitions with pending rows, by earliest pending time (may hold stale entries)
+	ready   timeHeap[int32]    // partitions with pending rows, by earliest pending time (may hold stale entries)
 	waiting map[int32]struct{} // partitions with rows waiting for LEAD values
 	wm      int64              // input watermark
 	sentWM  int64              // last watermark forwarded
@@ -163,7 +162,7 @@ type OverAggregate struct {
 	// LateRecordsDropped counts rows dropped as late or for a NULL event time.
 	LateRecordsDropped int64
 
-	lates   rankLateLog
+	lates   lateRows
 	kept    []int
 	keyBuf  []byte
 	arena   []byte
@@ -234,10 +233,10 @@ type overCell struct {
 // NewOverAggregate builds the operator; late may be nil.
 func NewOverAggregate(input *arrow.Schema, spec OverSpec, mem memory.Allocator, late LateHandler) (*OverAggregate, error) {
 	if err := checkColumns(input, "PARTITION BY", spec.PartitionKeys); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("exec: OVER %s: %w", spec.ID, err)
 	}
 	if err := checkTimeColumn(input, "ORDER BY", spec.TimeCol); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("exec: OVER %s: %w", spec.ID, err)
 	}
 	o := &OverAggregate{spec: spec, schema: OverOutputSchema(input, spec), mem: mem, late: late,
 		rows: SchemaRowCodec(input), nIn: input.NumFields(), parts: map[string]int32{},
@@ -325,6 +324,9 @@ func (o *OverAggregate) Process(m Message, out Emitter) error {
 		if m.Batch.NumRows() == 0 {
 			return nil
 		}
+		if err := checkAppendOnly("OVER", o.spec.ID, m); err != nil {
+			return err
+		}
 		return o.buffer(m)
 	case KindWatermark:
 		if m.Watermark <= o.wm {
@@ -375,15 +377,7 @@ func (o *OverAggregate) buffer(m Message) error {
 	o.lates.reset()
 	o.kept = o.kept[:0]
 	for i := 0; i < n; i++ {
-		if m.KindOf(i).IsRetract() {
-			return fmt.Errorf("exec: OVER %s: input is not append-only (row %d is %s)", o.spec.ID, i, m.KindOf(i))
-		}
-		if tcol.IsNull(i) {
-			o.lates.add(i, MinWatermark)
-			continue
-		}
-		if rwm := rowWatermark(m, i, o.wm); ts[i] <= rwm {
-			o.lates.add(i, rwm)
+		if o.lates.late(i, tcol.IsNull(i), ts[i], rowWatermark(m, i, o.wm)) {
 			continue
 		}
 		o.kept = append(o.kept, i)
@@ -542,28 +536,28 @@ func (o *OverAggregate) addPending(p int32, row overRow, in []overCell) {
 		st.PendingIn = slices.Insert(st.PendingIn, j*o.nCells, in...)
 	}
 	if j == 0 {
-		o.ready.push(overReady{ts: row.TS, p: p})
+		o.ready.push(row.TS, p)
 	}
 }
 
 // releaseUpTo releases every pending row with event time <= wm and emits what completes.
 func (o *OverAggregate) releaseUpTo(wm int64, out Emitter) error {
-	if len(o.ready) == 0 || o.ready[0].ts > wm {
+	if len(o.ready) == 0 || o.ready[0].at > wm {
 		return nil
 	}
 	// First find what to release, to size the output.
 	o.round++
 	rel := o.release[:0]
 	total := 0
-	for len(o.ready) > 0 && o.ready[0].ts <= wm {
+	for len(o.ready) > 0 && o.ready[0].at <= wm {
 		e := o.ready.pop()
-		st := o.states[e.p]
+		st := o.states[e.v]
 		if len(st.Pending) == 0 || st.Pending[0].TS > wm || st.round == o.round {
 			continue // stale: released already, or taken by this round
 		}
 		st.round = o.round
 		n := sort.Search(len(st.Pending), func(i int) bool { return st.Pending[i].TS > wm })
-		rel = append(rel, overRelease{p: e.p, n: n})
+		rel = append(rel, overRelease{p: e.v, n: n})
 		total += n
 	}
 	o.release = rel
@@ -582,7 +576,7 @@ func (o *OverAggregate) releaseUpTo(wm int64, out Emitter) error {
 		clear(st.PendingIn[restIn:])
 		st.PendingIn = st.PendingIn[:restIn]
 		if rest > 0 {
-			o.ready.push(overReady{ts: st.Pending[0].TS, p: r.p})
+			o.ready.push(st.Pending[0].TS, r.p)
 		}
 	}
 	return bb.Emit(out)
@@ -715,54 +709,6 @@ func (o *OverAggregate) appendRow(bb *BatchBuilder, row *overRow, res []overCell
 	bb.Row(Insert)
 }
 
-// ---- partitions ready for release ----
-
-type overReady struct {
-	ts int64
-	p  int32
-}
-
-// overReadyHeap is a min-heap of partitions by the event time of their earliest pending
-// row.
-type overReadyHeap []overReady
-
-func (h *overReadyHeap) push(e overReady) {
-	*h = append(*h, e)
-	a := *h
-	for i := len(a) - 1; i > 0; {
-		parent := (i - 1) / 2
-		if a[parent].ts <= a[i].ts {
-			break
-		}
-		a[parent], a[i] = a[i], a[parent]
-		i = parent
-	}
-}
-
-func (h *overReadyHeap) pop() overReady {
-	a := *h
-	top := a[0]
-	last := len(a) - 1
-	a[0] = a[last]
-	a = a[:last]
-	for i := 0; ; {
-		l, small := 2*i+1, i
-		if l < len(a) && a[l].ts < a[small].ts {
-			small = l
-		}
-		if r := l + 1; r < len(a) && a[r].ts < a[small].ts {
-			small = r
-		}
-		if small == i {
-			break
-		}
-		a[i], a[small] = a[small], a[i]
-		i = small
-	}
-	*h = a
-	return top
-}
-
 // ---- per-aggregate state ----
 
 // overFn computes one LAG or OverAgg aggregate for every partition.
@@ -863,23 +809,6 @@ func overDecimalOps(inScale, outScale int32) *overOps[decimal128.Num] {
 		less: func(a, b decimal128.Num) bool { return a.Less(b) },
 		avg:  func(s decimal128.Num, n int64) decimal128.Num { return decimalAvg(s, n, inScale, outScale) },
 	}
-}
-
-// decimalAvg is sum / n at scale outScale (sum has scale inScale <= outScale), rounded half
-// away from zero.
-func decimalAvg(sum decimal128.Num, n int64, inScale, outScale int32) decimal128.Num {
-	x := sum.BigInt()
-	x.Mul(x, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(outScale-inScale)), nil))
-	c := big.NewInt(n)
-	q, r := new(big.Int).QuoRem(x, c, new(big.Int))
-	if r.Mul(r, big.NewInt(2)).Abs(r).Cmp(c) >= 0 {
-		if x.Sign() < 0 {
-			q.Sub(q, big.NewInt(1))
-		} else {
-			q.Add(q, big.NewInt(1))
-		}
-	}
-	return decimal128.FromBigInt(q)
 }
 
 // frameFn is an aggregate function over a frame, for values of type T.
@@ -1037,7 +966,7 @@ func (f *frameFn[T]) peers(p int32, g *overPeers, k, in int) {
 		f.enter(s, g.rows[j].TS, g.input(j, in))
 	}
 	if f.bounded() {
-		lo := rangeStart(g.rows[0].TS, f.frame.Preceding)
+		lo := satAdd(g.rows[0].TS, -f.frame.Preceding)
 		for s.live() > 0 && s.q[s.head].ts < lo {
 			f.leave(s)
 		}
@@ -1046,14 +975,6 @@ func (f *frameFn[T]) peers(p int32, g *overPeers, k, in int) {
 	for j := range g.rows {
 		g.setOut(j, k, r)
 	}
-}
-
-// rangeStart is ts - preceding, saturating at MinInt64.
-func rangeStart(ts, preceding int64) int64 {
-	if ts < math.MinInt64+preceding {
-		return math.MinInt64
-	}
-	return ts - preceding
 }
 
 func (s *frameState[T]) live() int64 { return int64(len(s.q) - s.head) }
@@ -1237,7 +1158,7 @@ func (o *OverAggregate) Restore(b []byte) error {
 		p := int32(i)
 		o.parts[st.Key] = p
 		if len(st.Pending) > 0 {
-			o.ready.push(overReady{ts: st.Pending[0].TS, p: p})
+			o.ready.push(st.Pending[0].TS, p)
 		}
 		if len(st.Waiting) > 0 {
 			o.waiting[p] = struct{}{}

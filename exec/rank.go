@@ -108,7 +108,7 @@ type Rank struct {
 	// LateRecordsDropped counts rows of a window Top-N dropped as late.
 	LateRecordsDropped int64
 
-	lates    rankLateLog
+	lates    lateRows
 	keyBuf   []byte
 	orderBuf []byte
 	rowBuf   []byte
@@ -183,16 +183,16 @@ func NewRank(input *arrow.Schema, spec RankSpec, mem memory.Allocator, late Late
 		return nil, fmt.Errorf("exec: Top-N %s: row number range [%d, %d] is empty or starts below 1", spec.ID, spec.Low, spec.High)
 	}
 	if err := checkColumns(input, "PARTITION BY", spec.PartitionKeys); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("exec: Top-N %s: %w", spec.ID, err)
 	}
 	if err := checkOrderKeys(input, spec.OrderKeys); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("exec: Top-N %s: %w", spec.ID, err)
 	}
 	r := &Rank{spec: spec, schema: RankOutputSchema(input, spec), mem: mem, late: late,
 		rows: SchemaRowCodec(input), nIn: input.NumFields(), wm: MinWatermark}
 	if spec.WindowEnd >= 0 {
 		if err := checkTimeColumn(input, "window_end", spec.WindowEnd); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("exec: Top-N %s: %w", spec.ID, err)
 		}
 		r.windows = map[int64]*rankWindow{}
 		r.capped = true
@@ -225,26 +225,8 @@ func (r *Rank) Process(m Message, out Emitter) error {
 			return r.bufferWindowRows(m)
 		}
 		return r.updateRanking(m, out)
-	case KindWatermark:
-		if m.Watermark <= r.wm {
-			return nil
-		}
-		r.wm = m.Watermark
-		if err := r.fireWindows(out); err != nil {
-			return err
-		}
-		return out.Emit(WatermarkMessage(r.wm))
 	default:
-		if r.wm != MaxWatermark {
-			r.wm = MaxWatermark
-			if err := r.fireWindows(out); err != nil {
-				return err
-			}
-			if err := out.Emit(WatermarkMessage(MaxWatermark)); err != nil {
-				return err
-			}
-		}
-		return out.Emit(m)
+		return processWatermark(m, &r.wm, r.fireWindows, out)
 	}
 }
 
@@ -266,6 +248,9 @@ func (r *Rank) partitionKey(b arrow.RecordBatch, i int) []byte {
 // ---- window Top-N ----
 
 func (r *Rank) bufferWindowRows(m Message) error {
+	if err := checkAppendOnly("window Top-N", r.spec.ID, m); err != nil {
+		return err
+	}
 	b := m.Batch
 	n := int(b.NumRows())
 	ecol := b.Column(r.spec.WindowEnd)
@@ -273,18 +258,10 @@ func (r *Rank) bufferWindowRows(m Message) error {
 	cols := b.Columns()
 	r.lates.reset()
 	for i := 0; i < n; i++ {
-		if m.KindOf(i).IsRetract() {
-			return fmt.Errorf("exec: window Top-N %s: input is not append-only (row %d is %s)", r.spec.ID, i, m.KindOf(i))
-		}
-		if ecol.IsNull(i) {
-			r.lates.add(i, MinWatermark)
+		if r.lates.late(i, ecol.IsNull(i), ends[i]-1, rowWatermark(m, i, r.wm)) {
 			continue
 		}
 		end := ends[i]
-		if rwm := rowWatermark(m, i, r.wm); end-1 <= rwm {
-			r.lates.add(i, rwm)
-			continue
-		}
 		w := r.window(end)
 		pk := r.partitionKey(b, i)
 		p, ok := w.byKey[string(pk)]
@@ -664,36 +641,23 @@ type rankWindowState struct {
 
 // Snapshot implements Stateful.
 func (r *Rank) Snapshot() ([]byte, error) {
-	sw := newStateWriter()
-	sw.put(r.wm)
-	sw.put(r.LateRecordsDropped)
 	var parts []rankPartitionState
 	for _, p := range r.parts {
 		parts = append(parts, rankPartitionState{Key: p.key, Rows: p.list.all()})
 	}
-	sw.put(parts)
 	var ws []rankWindowState
 	for end, w := range r.windows {
 		ws = append(ws, rankWindowState{End: end, Keys: w.keys, Tops: w.tops})
 	}
-	sw.put(ws)
-	return sw.bytes()
+	return encodeState(r.wm, r.LateRecordsDropped, parts, ws)
 }
 
 // Restore implements Stateful.
 func (r *Rank) Restore(b []byte) error {
-	rd, err := newStateReader(b, r.spec.ID)
-	if err != nil {
-		return err
-	}
 	var parts []rankPartitionState
 	var ws []rankWindowState
-	rd.get(&r.wm)
-	rd.get(&r.LateRecordsDropped)
-	rd.get(&parts)
-	rd.get(&ws)
-	if rd.err != nil {
-		return fmt.Errorf("state of %s: %w", r.spec.ID, rd.err)
+	if err := decodeState(b, r.spec.ID, &r.wm, &r.LateRecordsDropped, &parts, &ws); err != nil {
+		return err
 	}
 	if !r.windowed() {
 		r.parts = map[string]*rankPartition{}
@@ -717,16 +681,7 @@ func (r *Rank) Restore(b []byte) error {
 	return nil
 }
 
-// ---- helpers shared by Rank, Deduplicate and OverAggregate ----
-
-// rowWatermark is the watermark row i of m saw: its RowWatermarks entry, or wm (the last
-// watermark message of the input) when there are none.
-func rowWatermark(m Message, i int, wm int64) int64 {
-	if m.RowWatermarks != nil {
-		return m.RowWatermarks[i]
-	}
-	return wm
-}
+// ---- helpers shared with other operators ----
 
 // stringBytes views s as bytes without copying; the bytes must not be modified.
 func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
@@ -734,37 +689,12 @@ func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), le
 // bytesString views b as a string without copying: valid only while b is not modified.
 func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-// rankLateLog collects the rows of one input batch that an operator drops as late.
-type rankLateLog struct {
-	rows []int
-	wms  []int64
-}
-
-func (l *rankLateLog) reset() { l.rows, l.wms = l.rows[:0], l.wms[:0] }
-
-// add records row i, late against wm (MinWatermark: dropped for a NULL event time).
-func (l *rankLateLog) add(i int, wm int64) {
-	l.rows = append(l.rows, i)
-	l.wms = append(l.wms, wm)
-}
-
-// flush counts the rows and hands them to h (which may be nil).
-func (l *rankLateLog) flush(op string, b arrow.RecordBatch, h LateHandler, count *int64) error {
-	if len(l.rows) == 0 {
-		return nil
-	}
-	*count += int64(len(l.rows))
-	if h == nil {
-		return nil
-	}
-	return h.Late(op, b, l.rows, l.wms)
-}
-
-// checkColumns checks that cols are columns of input.
+// checkColumns checks that cols are columns of input; what names them in the error, which
+// the caller prefixes with the operator.
 func checkColumns(input *arrow.Schema, what string, cols []int) error {
 	for _, c := range cols {
 		if c < 0 || c >= input.NumFields() {
-			return fmt.Errorf("exec: %s column %d is not a column of %s", what, c, input)
+			return fmt.Errorf("%s column %d out of range of %d columns", what, c, input.NumFields())
 		}
 	}
 	return nil
@@ -776,7 +706,7 @@ func checkTimeColumn(input *arrow.Schema, what string, col int) error {
 		return err
 	}
 	if t := input.Field(col).Type; !isIntLike(t) {
-		return fmt.Errorf("exec: %s column %q has type %s, not a TIMESTAMP", what, input.Field(col).Name, t)
+		return fmt.Errorf("%s column %s is %s, not a timestamp", what, input.Field(col).Name, t)
 	}
 	return nil
 }
@@ -787,22 +717,11 @@ func checkOrderKeys(input *arrow.Schema, keys []SortKey) error {
 		if err := checkColumns(input, "ORDER BY", []int{k.Col}); err != nil {
 			return err
 		}
-		if t := input.Field(k.Col).Type; !orderable(t) {
-			return fmt.Errorf("exec: cannot ORDER BY column %q of type %s", input.Field(k.Col).Name, t)
+		if t := input.Field(k.Col).Type; !keyable(t) {
+			return fmt.Errorf("cannot ORDER BY column %q of type %s", input.Field(k.Col).Name, t)
 		}
 	}
 	return nil
-}
-
-// orderable says whether appendOrderKey encodes values of t.
-func orderable(t arrow.DataType) bool {
-	switch t.ID() {
-	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
-		arrow.FLOAT32, arrow.FLOAT64, arrow.BOOL, arrow.STRING, arrow.LARGE_STRING, arrow.BINARY,
-		arrow.TIMESTAMP, arrow.DATE32, arrow.DATE64, arrow.TIME32, arrow.TIME64, arrow.DURATION, arrow.DECIMAL128:
-		return true
-	}
-	return false
 }
 
 // appendOrderKey appends an order-preserving encoding of arr[i] to dst: encodings compare

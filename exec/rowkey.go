@@ -26,6 +26,8 @@ func newKeyCodec(types []arrow.DataType) (*keyCodec, error) {
 	return &keyCodec{types: types}, nil
 }
 
+// keyable says whether the key encoding (appendValue) and the order encoding
+// (appendOrderKey) take values of t.
 func keyable(t arrow.DataType) bool {
 	switch t.ID() {
 	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,

@@ -27,13 +27,14 @@ type SessionAggregate struct {
 	keys   *keyCodec
 	aggs   *aggSet
 	open   map[string]*keySessions
-	ends   sessionHeap
+	ends   timeHeap[sessionRef]
 	nextID int32
 	free   []int32
 	wm     int64
 
 	LateRecordsDropped int64
 
+	lates    lateRows
 	closed   []closedSession
 	redirect map[int32]int32
 	merged   []int32
@@ -101,29 +102,15 @@ func (s *SessionAggregate) Process(m Message, out Emitter) error {
 	switch m.Kind {
 	case KindBatch:
 		return s.processBatch(m, out)
-	case KindWatermark:
-		if m.Watermark <= s.wm {
-			return nil
-		}
-		s.wm = m.Watermark
-		s.closeUpTo(s.wm)
-		if err := s.emitClosed(out); err != nil {
-			return err
-		}
-		return out.Emit(m)
 	default:
-		if s.wm != MaxWatermark {
-			s.wm = MaxWatermark
-			s.closeUpTo(MaxWatermark)
-			if err := s.emitClosed(out); err != nil {
-				return err
-			}
-			if err := out.Emit(WatermarkMessage(MaxWatermark)); err != nil {
-				return err
-			}
-		}
-		return out.Emit(m)
+		return processWatermark(m, &s.wm, s.fire, out)
 	}
+}
+
+// fire closes and emits the sessions the watermark has passed.
+func (s *SessionAggregate) fire(out Emitter) error {
+	s.closeUpTo(s.wm)
+	return s.emitClosed(out)
 }
 
 // closeUpTo moves every open session with end - 1 <= wm to the closed list, in order of end.
@@ -131,15 +118,15 @@ func (s *SessionAggregate) Process(m Message, out Emitter) error {
 // with its new end when its old entry comes up, and entries of merged-away or already
 // closed sessions are dropped.
 func (s *SessionAggregate) closeUpTo(wm int64) {
-	for len(s.ends) > 0 && s.ends[0].end-1 <= wm {
+	for len(s.ends) > 0 && s.ends[0].at-1 <= wm {
 		e := s.ends.pop()
-		ks := e.ks
+		ks := e.v.ks
 		for i, x := range ks.sessions {
-			if x.g != e.g {
+			if x.g != e.v.g {
 				continue
 			}
 			if x.end-1 > wm {
-				s.ends.push(sessionEnd{end: x.end, g: x.g, ks: ks})
+				s.ends.push(x.end, sessionRef{g: x.g, ks: ks})
 				break
 			}
 			s.closed = append(s.closed, closedSession{ks.key, x})
@@ -163,20 +150,14 @@ func (s *SessionAggregate) processBatch(m Message, out Emitter) error {
 	}
 	gap := s.spec.Window.Gap
 	groups := make([]int32, n)
-	var lateRows []int
-	var lateWMs []int64
+	s.lates.reset()
 	for i := 0; i < n; i++ {
 		groups[i] = -1
 		if tcol.IsNull(i) {
-			s.LateRecordsDropped++
-			lateRows = append(lateRows, i)
-			lateWMs = append(lateWMs, MinWatermark)
+			s.lates.add(i, MinWatermark)
 			continue
 		}
-		rowWM := s.wm
-		if m.RowWatermarks != nil {
-			rowWM = m.RowWatermarks[i]
-		}
+		rowWM := rowWatermark(m, i, s.wm)
 		s.key = s.key[:0]
 		for _, kc := range keyCols {
 			s.key = appendValue(s.key, kc, i)
@@ -199,9 +180,7 @@ func (s *SessionAggregate) processBatch(m Message, out Emitter) error {
 			if ks != nil && len(ks.sessions) == 0 {
 				delete(s.open, ks.key)
 			}
-			s.LateRecordsDropped++
-			lateRows = append(lateRows, i)
-			lateWMs = append(lateWMs, rowWM)
+			s.lates.add(i, rowWM)
 			continue
 		}
 		if ks == nil {
@@ -227,7 +206,7 @@ func (s *SessionAggregate) processBatch(m Message, out Emitter) error {
 		}
 		if cur.g < 0 {
 			cur.g = s.newGroup()
-			s.ends.push(sessionEnd{end: cur.end, g: cur.g, ks: ks})
+			s.ends.push(cur.end, sessionRef{g: cur.g, ks: ks})
 		}
 		groups[i] = cur.g
 		ks.sessions = append(rest, cur)
@@ -244,10 +223,8 @@ func (s *SessionAggregate) processBatch(m Message, out Emitter) error {
 		s.free = append(s.free, g)
 	}
 	s.merged = s.merged[:0]
-	if len(lateRows) > 0 && s.late != nil {
-		if err := s.late.Late(s.spec.ID, b, lateRows, lateWMs); err != nil {
-			return err
-		}
+	if err := s.lates.flush(s.spec.ID, b, s.late, &s.LateRecordsDropped); err != nil {
+		return err
 	}
 	return s.emitClosed(out)
 }
@@ -286,58 +263,11 @@ func sortSessions(ss []session) {
 	}
 }
 
-// sessionEnd is a heap entry: the end a session had when it was pushed. The session may
-// have grown since (then it is pushed again), or merged away or closed (then the entry is
-// dropped).
-type sessionEnd struct {
-	end int64
-	g   int32
-	ks  *keySessions
-}
-
-// sessionHeap is a binary min-heap of session ends, written out for its one element type:
-// container/heap's interface calls cost a third of the operator's time here.
-type sessionHeap []sessionEnd
-
-func (h *sessionHeap) push(e sessionEnd) {
-	*h = append(*h, e)
-	a := *h
-	for i := len(a) - 1; i > 0; {
-		p := (i - 1) / 2
-		if a[p].end <= a[i].end {
-			break
-		}
-		a[p], a[i] = a[i], a[p]
-		i = p
-	}
-}
-
-func (h *sessionHeap) pop() sessionEnd {
-	a := *h
-	top := a[0]
-	last := len(a) - 1
-	a[0] = a[last]
-	a = a[:last]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(a) && a[l].end < a[m].end {
-			m = l
-		}
-		if r < len(a) && a[r].end < a[m].end {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		a[m], a[i] = a[i], a[m]
-		i = m
-	}
-	*h = a
-	return top
-}
-
-// init orders an arbitrary slice into a heap.
-func (h sessionHeap) init() {
-	a := h
-	sort.Slice(a, func(i, j int) bool { return a[i].end < a[j].end }) // a sorted slice is a heap
+// sessionRef is what an entry of the heap of session ends stands for: the session with
+// group g among the sessions of ks. The entry's time is the end the session had when it was
+// pushed; the session may have grown since (then it is pushed again), or merged away or
+// closed (then the entry is dropped).
+type sessionRef struct {
+	g  int32
+	ks *keySessions
 }

@@ -58,6 +58,31 @@ func (r *stateReader) get(v any) {
 	}
 }
 
+// encodeState is the state made of vals, encoded in order.
+func encodeState(vals ...any) ([]byte, error) {
+	w := newStateWriter()
+	for _, v := range vals {
+		w.put(v)
+	}
+	return w.bytes()
+}
+
+// decodeState decodes state written by encodeState into ptrs, in order; id names the
+// operator in errors.
+func decodeState(b []byte, id string, ptrs ...any) error {
+	r, err := newStateReader(b, id)
+	if err != nil {
+		return err
+	}
+	for _, p := range ptrs {
+		r.get(p)
+	}
+	if r.err != nil {
+		return fmt.Errorf("state of %s: %w", id, r.err)
+	}
+	return nil
+}
+
 // snapshot writes the accumulators and distinct sets of every group.
 func (s *aggSet) snapshot(w *stateWriter) {
 	for i, a := range s.accs {
@@ -239,7 +264,7 @@ func (s *SessionAggregate) Restore(b []byte) error {
 			s.open[x.Key] = ks
 		}
 		ks.sessions = append(ks.sessions, session{start: x.Start, end: x.End, g: x.Group})
-		s.ends = append(s.ends, sessionEnd{end: x.End, g: x.Group, ks: ks})
+		s.ends = append(s.ends, timeEntry[sessionRef]{at: x.End, v: sessionRef{g: x.Group, ks: ks}})
 	}
 	for _, ks := range s.open {
 		sortSessions(ks.sessions)

@@ -104,6 +104,18 @@ func floorTo(t, size, offset int64) int64 {
 	return t - r
 }
 
+// satAdd is a + d, clamped to the int64 range.
+func satAdd(a, d int64) int64 {
+	s := a + d
+	switch {
+	case d > 0 && s < a:
+		return MaxWatermark
+	case d < 0 && s > a:
+		return MinWatermark
+	}
+	return s
+}
+
 // Passes is how many windows a record can belong to (TUMBLE 1, HOP size/slide,
 // CUMULATE size/step). SESSION has 1.
 func (w WindowSpec) Passes() int {

@@ -25,13 +25,6 @@ type WindowAggSpec struct {
 	WindowTimeType arrow.DataType
 }
 
-// LateHandler receives the rows an operator dropped as late: rows of b (its input batch)
-// together with the watermark each was late against, or MinWatermark for a row dropped
-// because its event time is NULL. It must not keep b.
-type LateHandler interface {
-	Late(op string, b arrow.RecordBatch, rows []int, watermarks []int64) error
-}
-
 // WindowOutputSchema is the output schema of a windowed aggregation.
 func WindowOutputSchema(input *arrow.Schema, spec WindowAggSpec) *arrow.Schema {
 	var fields []arrow.Field
@@ -95,8 +88,7 @@ type WindowAggregate struct {
 	scratchKey    []byte
 	scratchInts   []int64
 	placed        []bool
-	lateRows      []int
-	lateWMs       []int64
+	lates         lateRows
 }
 
 type pendingWindow struct {
@@ -130,26 +122,8 @@ func (w *WindowAggregate) Process(m Message, out Emitter) error {
 	switch m.Kind {
 	case KindBatch:
 		return w.processBatch(m)
-	case KindWatermark:
-		if m.Watermark <= w.wm {
-			return nil
-		}
-		w.wm = m.Watermark
-		if err := w.fire(out); err != nil {
-			return err
-		}
-		return out.Emit(m)
 	default:
-		if w.wm != MaxWatermark {
-			w.wm = MaxWatermark
-			if err := w.fire(out); err != nil {
-				return err
-			}
-			if err := out.Emit(WatermarkMessage(MaxWatermark)); err != nil {
-				return err
-			}
-		}
-		return out.Emit(m)
+		return processWatermark(m, &w.wm, w.fire, out)
 	}
 }
 
@@ -192,13 +166,6 @@ func (w *WindowAggregate) newGroup(pw *pendingWindow) int32 {
 	return g
 }
 
-func (w *WindowAggregate) rowWatermark(m Message, i int) int64 {
-	if m.RowWatermarks != nil {
-		return m.RowWatermarks[i]
-	}
-	return w.wm
-}
-
 func (w *WindowAggregate) processBatch(m Message) error {
 	b := m.Batch
 	n := int(b.NumRows())
@@ -239,7 +206,7 @@ func (w *WindowAggregate) processBatch(m Message) error {
 			if !ok {
 				continue // not in a pass-th window
 			}
-			if end-1 <= w.rowWatermark(m, i) {
+			if end-1 <= rowWatermark(m, i, w.wm) {
 				if passes > 1 {
 					partly[i] = true
 				}
@@ -280,7 +247,7 @@ func (w *WindowAggregate) processBatch(m Message) error {
 		}
 		w.aggs.update(b, groups)
 	}
-	w.lateRows, w.lateWMs = w.lateRows[:0], w.lateWMs[:0]
+	w.lates.reset()
 	for i := 0; i < n; i++ {
 		if placed[i] {
 			if partly != nil && partly[i] {
@@ -290,18 +257,13 @@ func (w *WindowAggregate) processBatch(m Message) error {
 		}
 		// Dropped from every window: late, or without an event time (reported with the
 		// watermark MinWatermark, which no late record can have).
-		w.LateRecordsDropped++
-		w.lateRows = append(w.lateRows, i)
 		if tNulls && tcol.IsNull(i) {
-			w.lateWMs = append(w.lateWMs, MinWatermark)
+			w.lates.add(i, MinWatermark)
 		} else {
-			w.lateWMs = append(w.lateWMs, w.rowWatermark(m, i))
+			w.lates.add(i, rowWatermark(m, i, w.wm))
 		}
 	}
-	if len(w.lateRows) > 0 && w.late != nil {
-		return w.late.Late(w.spec.ID, b, w.lateRows, w.lateWMs)
-	}
-	return nil
+	return w.lates.flush(w.spec.ID, b, w.late, &w.LateRecordsDropped)
 }
 
 // fire emits every window whose end - 1 <= the watermark, in order of window end, and

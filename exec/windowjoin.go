@@ -50,7 +50,7 @@ type WindowJoin struct {
 	// LateRecordsDropped counts rows dropped as late (or without window bounds).
 	LateRecordsDropped int64
 
-	lateBuf joinLateRows
+	lates   lateRows
 	bufs    [2][2][]int64 // [side]{start, end}: int64s may return a view of a column
 	pairs   [][2]int32
 	matched [2][]bool
@@ -85,8 +85,8 @@ func NewWindowJoin(left, right *arrow.Schema, spec WindowJoinSpec, mem memory.Al
 		{"left window_start", left, spec.LeftStart}, {"left window_end", left, spec.LeftEnd},
 		{"right window_start", right, spec.RightStart}, {"right window_end", right, spec.RightEnd},
 	} {
-		if err := joinCheckTime(op, spec.ID, c.what, c.s, c.col); err != nil {
-			return nil, err
+		if err := checkTimeColumn(c.s, c.what, c.col); err != nil {
+			return nil, fmt.Errorf("exec: %s %s: %w", op, spec.ID, err)
 		}
 	}
 	return &WindowJoin{
@@ -161,20 +161,15 @@ func (j *WindowJoin) processBatch(side int, m Message) error {
 	j.bufs[side][0] = starts[:0]
 	ends := int64s(ecol, j.bufs[side][1])
 	j.bufs[side][1] = ends[:0]
-	j.lateBuf.reset()
+	j.lates.reset()
 	j.batchKeys(side, b)
 	var last *wjWindow
 	var lastB wjBounds
 	for i := 0; i < n; i++ {
-		if scol.IsNull(i) || ecol.IsNull(i) {
-			j.dropLate(i, MinWatermark)
+		if j.lates.late(i, scol.IsNull(i) || ecol.IsNull(i), ends[i]-1, j.rowWatermark(side, m, i)) {
 			continue
 		}
 		wb := wjBounds{Start: starts[i], End: ends[i]}
-		if wm := j.rowWatermark(side, m, i); wb.End-1 <= wm {
-			j.dropLate(i, wm)
-			continue
-		}
 		if last == nil || wb != lastB {
 			last, lastB = j.window(wb), wb
 		}
@@ -183,12 +178,7 @@ func (j *WindowJoin) processBatch(side int, m Message) error {
 		r.row = j.encodeRowArena(side, b, i)
 		last.rows[side] = append(last.rows[side], r)
 	}
-	return j.lateBuf.report(j.late, j.id, b)
-}
-
-func (j *WindowJoin) dropLate(i int, wm int64) {
-	j.LateRecordsDropped++
-	j.lateBuf.add(i, wm)
+	return j.lates.flush(j.id, b, j.late, &j.LateRecordsDropped)
 }
 
 // window returns the pending window wb, creating it.
@@ -296,11 +286,6 @@ type wjWindowState struct {
 
 // Snapshot implements Stateful: watermarks, counters and every pending window.
 func (j *WindowJoin) Snapshot() ([]byte, error) {
-	w := newStateWriter()
-	w.put(j.wm)
-	w.put(j.sent)
-	w.put(j.ended)
-	w.put(j.LateRecordsDropped)
 	ws := make([]wjWindowState, 0, len(j.windows))
 	for b, win := range j.windows {
 		x := wjWindowState{Start: b.Start, End: b.End}
@@ -313,24 +298,14 @@ func (j *WindowJoin) Snapshot() ([]byte, error) {
 		}
 		ws = append(ws, x)
 	}
-	w.put(ws)
-	return w.bytes()
+	return encodeState(j.wm, j.sent, j.ended, j.LateRecordsDropped, ws)
 }
 
 // Restore implements Stateful.
 func (j *WindowJoin) Restore(b []byte) error {
-	r, err := newStateReader(b, j.id)
-	if err != nil {
-		return err
-	}
 	var ws []wjWindowState
-	r.get(&j.wm)
-	r.get(&j.sent)
-	r.get(&j.ended)
-	r.get(&j.LateRecordsDropped)
-	r.get(&ws)
-	if r.err != nil {
-		return fmt.Errorf("state of %s: %w", j.id, r.err)
+	if err := decodeState(b, j.id, &j.wm, &j.sent, &j.ended, &j.LateRecordsDropped, &ws); err != nil {
+		return err
 	}
 	j.windows, j.ends = map[wjBounds]*wjWindow{}, nil
 	for _, x := range ws {
