@@ -308,6 +308,8 @@ func (s *Session) buildScan(job *Job, x *planner.PhysScan) (*arrow.Schema, wire,
 			return nil, nil, err
 		}
 		*ops = append(*ops, wa)
+	} else {
+		*ops = append(*ops, exec.NewSplitInfoDrop(cur))
 	}
 	if x.Filter != nil {
 		f, err := exec.NewFilter(cur, remapExpr(x.Filter, neededPos), s.mem)

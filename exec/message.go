@@ -16,7 +16,18 @@ const (
 	KindWatermark
 	// KindEnd says the input is finished; it always follows a final watermark of MaxWatermark.
 	KindEnd
+	// KindSplits, from a source with several partitions (Kafka partitions, Kinesis shards),
+	// says that it reads Split partitions, numbered 0..Split-1: the watermark is the minimum
+	// of theirs. Only the WatermarkAssigner consumes it.
+	KindSplits
+	// KindIdle says partition Split delivers nothing for now (idle for 'source.idle-timeout',
+	// or at the end of a bounded read): it is left out of the minimum until it delivers
+	// again. Only the WatermarkAssigner consumes it.
+	KindIdle
 )
+
+// IsSplitInfo reports whether m is about a source's partitions (KindSplits, KindIdle).
+func (m Message) IsSplitInfo() bool { return m.Kind == KindSplits || m.Kind == KindIdle }
 
 // MinWatermark is the watermark before any record; MaxWatermark is the final one of a
 // bounded input ("+infinity").
@@ -45,6 +56,9 @@ type Message struct {
 	RowWatermarks []int64
 	Kinds         []RowKind
 	Watermark     int64
+	// Split is the source partition of a batch (0 for a source of one partition), the
+	// number of partitions for KindSplits, and the idle partition for KindIdle.
+	Split int32
 }
 
 // BatchMessage wraps a batch with its per-row watermarks (may be nil).

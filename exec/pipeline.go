@@ -20,6 +20,9 @@ type WatermarkAssigner struct {
 	eval   expr.Evaluator
 	wm     int64
 	sent   int64
+	// splits, for a source with several partitions (KindSplits), are their watermarks;
+	// the source's is their minimum over the active ones. Nil for one partition.
+	splits []splitWatermark
 }
 
 // NewWatermarkAssigner evaluates wmExpr (a TIMESTAMP expression over the input) per row.
@@ -48,33 +51,43 @@ func (w *WatermarkAssigner) Process(m Message, out Emitter) error {
 		n := int(m.Batch.NumRows())
 		// A fresh slice per batch: downstream operators may hold it until they are done.
 		rowWM := make([]int64, n)
-		cur := w.wm
-		for i := 0; i < n; i++ {
-			rowWM[i] = cur
-			if vals.IsValid(i) && ts[i] > cur {
-				cur = ts[i]
+		if w.splits != nil {
+			w.splitRows(m.Split, vals, ts, rowWM)
+		} else {
+			cur := w.wm
+			for i := 0; i < n; i++ {
+				rowWM[i] = cur
+				if vals.IsValid(i) && ts[i] > cur {
+					cur = ts[i]
+				}
 			}
+			w.wm = cur
 		}
 		vals.Release()
-		w.wm = cur
 		if err := out.Emit(BatchMessage(m.Batch, rowWM)); err != nil {
 			return err
 		}
-		if w.wm > w.sent {
-			w.sent = w.wm
-			return out.Emit(WatermarkMessage(w.wm))
-		}
-		return nil
+		return w.forward(out)
 	case KindWatermark:
 		// A source's own watermark (an idle source, a test driver) is a floor for the DDL's.
 		if m.Watermark > w.wm {
 			w.wm = m.Watermark
 		}
-		if w.wm > w.sent {
-			w.sent = w.wm
-			return out.Emit(WatermarkMessage(w.wm))
+		return w.forward(out)
+	case KindSplits:
+		if w.splits == nil {
+			w.splits = make([]splitWatermark, m.Split)
+			for i := range w.splits {
+				w.splits[i].wm = MinWatermark
+			}
 		}
 		return nil
+	case KindIdle:
+		if int(m.Split) < len(w.splits) && !w.splits[m.Split].idle {
+			w.splits[m.Split].idle = true
+			w.advance()
+		}
+		return w.forward(out)
 	default:
 		if w.sent != MaxWatermark {
 			w.sent, w.wm = MaxWatermark, MaxWatermark
@@ -84,6 +97,56 @@ func (w *WatermarkAssigner) Process(m Message, out Emitter) error {
 		}
 		return out.Emit(m)
 	}
+}
+
+// splitWatermark is the watermark of one partition of a source with several.
+type splitWatermark struct {
+	wm   int64
+	idle bool
+}
+
+// splitRows walks a batch of partition s: each row gets the source's watermark (the minimum
+// over its active partitions) just before it; the row then raises its partition's.
+func (w *WatermarkAssigner) splitRows(s int32, vals arrow.Array, ts, rowWM []int64) {
+	if int(s) >= len(w.splits) { // a partition the source did not announce
+		w.splits = append(w.splits, make([]splitWatermark, int(s)+1-len(w.splits))...)
+	}
+	sp := &w.splits[s]
+	if sp.idle {
+		sp.idle = false
+	}
+	for i := range rowWM {
+		rowWM[i] = w.wm
+		if vals.IsValid(i) && ts[i] > sp.wm {
+			sp.wm = ts[i]
+			if ts[i] > w.wm {
+				w.advance()
+			}
+		}
+	}
+}
+
+// advance raises the watermark to the minimum over the active partitions, when that is
+// higher; with every partition idle it stays.
+func (w *WatermarkAssigner) advance() {
+	lowest, any := MaxWatermark, false
+	for _, sp := range w.splits {
+		if !sp.idle {
+			lowest, any = min(lowest, sp.wm), true
+		}
+	}
+	if any && lowest > w.wm {
+		w.wm = lowest
+	}
+}
+
+// forward emits the watermark when it advanced.
+func (w *WatermarkAssigner) forward(out Emitter) error {
+	if w.wm > w.sent {
+		w.sent = w.wm
+		return out.Emit(WatermarkMessage(w.wm))
+	}
+	return nil
 }
 
 // Filter keeps the rows where its predicate is TRUE (NULL drops the row).
@@ -210,3 +273,20 @@ var (
 	_ Operator = (*SessionAggregate)(nil)
 	_ Operator = (*WindowAssign)(nil)
 )
+
+// SplitInfoDrop swallows a partitioned source's KindSplits and KindIdle messages on a table
+// without a WATERMARK (no WatermarkAssigner consumes them); everything else passes.
+type SplitInfoDrop struct{ schema *arrow.Schema }
+
+// NewSplitInfoDrop makes the operator for batches of schema.
+func NewSplitInfoDrop(schema *arrow.Schema) *SplitInfoDrop { return &SplitInfoDrop{schema: schema} }
+
+func (d *SplitInfoDrop) Schema() *arrow.Schema { return d.schema }
+func (d *SplitInfoDrop) Close() error          { return nil }
+
+func (d *SplitInfoDrop) Process(m Message, out Emitter) error {
+	if m.IsSplitInfo() {
+		return nil
+	}
+	return out.Emit(m)
+}

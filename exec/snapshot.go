@@ -131,6 +131,13 @@ func (w *WatermarkAssigner) Snapshot() ([]byte, error) {
 	sw := newStateWriter()
 	sw.put(w.wm)
 	sw.put(w.sent)
+	wms := make([]int64, len(w.splits))
+	idle := make([]bool, len(w.splits))
+	for i, sp := range w.splits {
+		wms[i], idle[i] = sp.wm, sp.idle
+	}
+	sw.put(wms)
+	sw.put(idle)
 	return sw.bytes()
 }
 
@@ -142,6 +149,14 @@ func (w *WatermarkAssigner) Restore(b []byte) error {
 	}
 	r.get(&w.wm)
 	r.get(&w.sent)
+	var wms []int64
+	var idle []bool
+	r.get(&wms)
+	r.get(&idle)
+	w.splits = nil
+	for i := range wms {
+		w.splits = append(w.splits, splitWatermark{wm: wms[i], idle: idle[i]})
+	}
 	return r.err
 }
 

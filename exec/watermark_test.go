@@ -1,0 +1,70 @@
+package exec
+
+import (
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eddysql/eddy/exec/expr"
+)
+
+// TestWatermarkAssignerSplits: a partitioned source's watermark is the minimum over its
+// active partitions; an idle partition is left out until it delivers again; rows get the
+// watermark just before them.
+func TestWatermarkAssignerSplits(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "ts", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil)
+	wa, err := NewWatermarkAssigner(schema, &expr.Column{Index: 0, Name: "ts", T: arrow.PrimitiveTypes.Int64}, mem)
+	require.NoError(t, err)
+	var wms []int64
+	var rowWMs [][]int64
+	out := EmitFunc(func(m Message) error {
+		switch m.Kind {
+		case KindWatermark:
+			wms = append(wms, m.Watermark)
+		case KindBatch:
+			rowWMs = append(rowWMs, m.RowWatermarks)
+		}
+		return nil
+	})
+	batch := func(split int32, ts ...int64) {
+		b := array.NewInt64Builder(mem)
+		defer b.Release()
+		b.AppendValues(ts, nil)
+		col := b.NewArray()
+		defer col.Release()
+		rec := array.NewRecordBatch(schema, []arrow.Array{col}, int64(len(ts)))
+		defer rec.Release()
+		m := BatchMessage(rec, nil)
+		m.Split = split
+		require.NoError(t, wa.Process(m, out))
+	}
+	require.NoError(t, wa.Process(Message{Kind: KindSplits, Split: 3}, out))
+	batch(0, 10, 20)
+	batch(1, 5)
+	require.Empty(t, wms, "partition 2 has not delivered: no watermark yet")
+	batch(2, 7, 30)
+	require.Equal(t, []int64{5}, wms, "min(20, 5, 30)")
+	require.Equal(t, []int64{MinWatermark, 5}, rowWMs[2])
+	require.NoError(t, wa.Process(Message{Kind: KindIdle, Split: 1}, out))
+	require.Equal(t, []int64{5, 20}, wms, "partition 1 idle: min(20, 30)")
+	batch(1, 6)
+	require.Equal(t, []int64{20}, rowWMs[3], "the row of the woken partition sees the watermark, which never goes back")
+	batch(1, 25)
+	require.Equal(t, []int64{5, 20}, wms, "min(20, 25, 30) = 20: no change")
+	batch(0, 40)
+	require.Equal(t, []int64{5, 20, 25}, wms)
+
+	// A restored assigner continues from the same partition watermarks.
+	state, err := wa.Snapshot()
+	require.NoError(t, err)
+	wa, err = NewWatermarkAssigner(schema, &expr.Column{Index: 0, Name: "ts", T: arrow.PrimitiveTypes.Int64}, mem)
+	require.NoError(t, err)
+	require.NoError(t, wa.Restore(state))
+	batch(1, 50)
+	require.Equal(t, []int64{5, 20, 25, 30}, wms, "min(40, 50, 30)")
+}
