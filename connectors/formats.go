@@ -112,3 +112,17 @@ func newRowEncoder(spec TableSpec) (rowEncoder, error) {
 		return e.AppendRow(dst, b, row)
 	}, nil
 }
+
+// FormatOptions are the options of the text formats (json, csv), for connectors in other
+// packages that read or write records as text.
+func FormatOptions() []OptionSpec { return append([]OptionSpec{}, formatOptions...) }
+
+// NewDecoder makes the decoder of a table's 'format' (json or csv) for spec.Schema.
+func NewDecoder(spec TableSpec) (format.Decoder, error) { return newDecoder(spec) }
+
+// RowEncoder appends one row as text without a line break; withKind adds the row kind (a
+// JSON "op" key, a first CSV field).
+type RowEncoder = rowEncoder
+
+// NewRowEncoder makes the encoder of a table's 'format' (json or csv).
+func NewRowEncoder(spec TableSpec) (RowEncoder, error) { return newRowEncoder(spec) }

@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddysql/eddy/connectors"
+	_ "github.com/eddysql/eddy/connectors/kafka" // registers 'kafka' and 'upsert-kafka'
 	"github.com/eddysql/eddy/exec"
 	"github.com/eddysql/eddy/exec/expr"
 	"github.com/eddysql/eddy/parser"

@@ -1,0 +1,265 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/eddysql/eddy/connectors"
+	"github.com/eddysql/eddy/connectors/format"
+	"github.com/eddysql/eddy/exec"
+)
+
+// The 'kafka' and 'upsert-kafka' table connectors. A source reads every partition of its
+// topics, decodes each partition's records into Arrow batches of their own (so that the
+// watermark can be kept per partition), announces its partitions (exec.KindSplits) and
+// reports a partition idle after 'source.idle-timeout' without records (exec.KindIdle).
+// A bounded read ('scan.bounded.mode') ends like a file. A sink writes one record per row;
+// 'upsert-kafka' keys records by the PRIMARY KEY and writes a tombstone for a delete.
+func init() {
+	opts := func(upsert bool) []connectors.OptionSpec {
+		var out []connectors.OptionSpec
+		for _, d := range OptionDocs() {
+			out = append(out, connectors.OptionSpec{Key: d.Key, Default: d.Default, Doc: d.Doc})
+		}
+		out = append(out, connectors.FormatOptions()...)
+		out = append(out, connectors.OptionSpec{Key: "value.format", Doc: "Flink's name for 'format' (json, csv or raw)"},
+			connectors.OptionSpec{Key: "key.format", Doc: "format of the record key: json, csv or raw (default: the value's for upsert-kafka)"},
+			connectors.OptionSpec{Key: "key.fields", Doc: "columns written as the record key, 'a;b' (default: the PRIMARY KEY)"},
+			connectors.OptionSpec{Key: "sink.commit-interval", Default: "5 s", Doc: "exactly-once: how often the open transaction is committed"})
+		if upsert {
+			for i := range out {
+				if out[i].Key == "format" {
+					out[i].Required = false
+				}
+			}
+		}
+		return out
+	}
+	connectors.Register(&connectors.Factory{
+		Name: "kafka", Options: opts(false), OptionPrefixes: []string{PropertyPrefix()},
+		NewSource: func(spec connectors.TableSpec) (connectors.Source, error) { return newTableSource(spec) },
+		NewSink:   func(spec connectors.TableSpec) (connectors.Sink, error) { return newTableSink(spec, false) },
+	})
+	connectors.Register(&connectors.Factory{
+		Name: "upsert-kafka", Options: opts(true), OptionPrefixes: []string{PropertyPrefix()},
+		NewSource: func(spec connectors.TableSpec) (connectors.Source, error) { return newTableSource(spec) },
+		NewSink:   func(spec connectors.TableSpec) (connectors.Sink, error) { return newTableSink(spec, true) },
+	})
+}
+
+// valueSpec is spec with 'value.format' folded into 'format'.
+func valueSpec(spec connectors.TableSpec) connectors.TableSpec {
+	if v := spec.Options["value.format"]; v != "" && spec.Options["format"] == "" {
+		o := map[string]string{}
+		for k, x := range spec.Options {
+			o[k] = x
+		}
+		o["format"] = v
+		spec.Options = o
+	}
+	return spec
+}
+
+func isRaw(spec connectors.TableSpec) bool {
+	return strings.EqualFold(strings.TrimSpace(spec.Options["format"]), "raw")
+}
+
+// tableSource reads a Kafka table.
+type tableSource struct {
+	spec connectors.TableSpec
+	cfg  *Config
+	idle time.Duration
+}
+
+func newTableSource(spec connectors.TableSpec) (*tableSource, error) {
+	spec = valueSpec(spec)
+	cfg, err := ParseConfig(spec.Options)
+	if err != nil {
+		return nil, fmt.Errorf("table '%s': %v", spec.Name, err)
+	}
+	if isRaw(spec) {
+		if spec.Schema.NumFields() != 1 || !isText(spec.Schema.Field(0).Type) {
+			return nil, fmt.Errorf("table '%s': 'format' = 'raw' reads the record value into one STRING or BYTES column", spec.Name)
+		}
+	} else if _, err := connectors.NewDecoder(spec); err != nil {
+		return nil, err
+	}
+	idle := 30 * time.Second
+	if v := strings.TrimSpace(spec.Options["source.idle-timeout"]); v != "" {
+		if idle, err = parseDuration(v); err != nil {
+			return nil, fmt.Errorf("table '%s': 'source.idle-timeout': %v", spec.Name, err)
+		}
+	}
+	return &tableSource{spec: spec, cfg: cfg, idle: idle}, nil
+}
+
+func isText(t arrow.DataType) bool {
+	return t.ID() == arrow.STRING || t.ID() == arrow.BINARY || t.ID() == arrow.LARGE_STRING
+}
+
+// parseDuration reads '30 s', '500 ms', '1 min', '0' (milliseconds without a unit).
+func parseDuration(v string) (time.Duration, error) {
+	s := strings.ToLower(strings.ReplaceAll(v, " ", ""))
+	for _, u := range []struct {
+		suffix string
+		d      time.Duration
+	}{{"ms", time.Millisecond}, {"min", time.Minute}, {"s", time.Second}, {"h", time.Hour}, {"", time.Millisecond}} {
+		if strings.HasSuffix(s, u.suffix) {
+			var n float64
+			if _, err := fmt.Sscan(strings.TrimSuffix(s, u.suffix), &n); err != nil {
+				return 0, fmt.Errorf("bad duration '%s': write e.g. '30 s'", v)
+			}
+			return time.Duration(n * float64(u.d)), nil
+		}
+	}
+	return 0, fmt.Errorf("bad duration '%s'", v)
+}
+
+func (s *tableSource) Schema() *arrow.Schema { return s.spec.Schema }
+
+// partitionInput is the decoding state of one partition.
+type partitionInput struct {
+	tp       TopicPartition
+	dec      format.Decoder
+	raw      *array.BinaryBuilder
+	rows     int
+	lastData time.Time
+	idle     bool
+}
+
+// Run implements connectors.Source.
+func (s *tableSource) Run(ctx context.Context, out exec.Emitter) error {
+	r, err := NewReader(ctx, s.cfg)
+	if err != nil {
+		return fmt.Errorf("table '%s': %v", s.spec.Name, err)
+	}
+	defer r.Close()
+	parts := r.Partitions()
+	index := map[TopicPartition]int32{}
+	inputs := make([]*partitionInput, len(parts))
+	now := time.Now()
+	for i, tp := range parts {
+		index[tp] = int32(i)
+		in := &partitionInput{tp: tp, lastData: now}
+		if isRaw(s.spec) {
+			in.raw = array.NewBinaryBuilder(s.spec.Mem, s.spec.Schema.Field(0).Type.(arrow.BinaryDataType))
+		} else if in.dec, err = connectors.NewDecoder(s.spec); err != nil {
+			return err
+		}
+		inputs[i] = in
+	}
+	defer func() {
+		for _, in := range inputs {
+			if in.dec != nil {
+				in.dec.Release()
+			}
+			if in.raw != nil {
+				in.raw.Release()
+			}
+		}
+	}()
+	if err := out.Emit(exec.Message{Kind: exec.KindSplits, Split: int32(len(parts))}); err != nil {
+		return err
+	}
+	for {
+		if r.Done() {
+			for i, in := range inputs {
+				if err := s.flush(int32(i), in, out); err != nil {
+					return err
+				}
+			}
+			return out.Emit(exec.EndMessage())
+		}
+		pctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		f, err := r.Poll(pctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if !errors.Is(err, context.DeadlineExceeded) {
+				return fmt.Errorf("table '%s': %v", s.spec.Name, err)
+			}
+		}
+		now := time.Now()
+		for _, pr := range f.Partitions {
+			i, ok := index[TopicPartition{Topic: pr.Topic, Partition: pr.Partition}]
+			if !ok {
+				continue
+			}
+			in := inputs[i]
+			in.lastData, in.idle = now, false
+			for _, rec := range pr.Records {
+				if err := s.decode(in, rec); err != nil {
+					return err
+				}
+				if in.rows >= s.spec.BatchSize {
+					if err := s.flush(i, in, out); err != nil {
+						return err
+					}
+				}
+			}
+			if err := s.flush(i, in, out); err != nil {
+				return err
+			}
+		}
+		if s.idle > 0 {
+			for i, in := range inputs {
+				if !in.idle && now.Sub(in.lastData) >= s.idle {
+					in.idle = true
+					if err := out.Emit(exec.Message{Kind: exec.KindIdle, Split: int32(i)}); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+}
+
+// decode appends one record's value to its partition's batch; a value that does not decode
+// is a bad record with its topic/partition/offset.
+func (s *tableSource) decode(in *partitionInput, rec *kgo.Record) error {
+	if in.raw != nil {
+		if rec.Value == nil {
+			in.raw.AppendNull()
+		} else {
+			in.raw.Append(rec.Value)
+		}
+		in.rows++
+		return nil
+	}
+	if err := in.dec.Append(rec.Value); err != nil {
+		return s.spec.BadRecords.BadRecord(connectors.BadRecord{
+			Table: s.spec.Name, Position: fmt.Sprintf("%s/%d/%d", rec.Topic, rec.Partition, rec.Offset), Reason: err.Error(), Raw: rec.Value,
+		})
+	}
+	in.rows++
+	return nil
+}
+
+// flush emits a partition's decoded rows as one batch of that partition.
+func (s *tableSource) flush(i int32, in *partitionInput, out exec.Emitter) error {
+	if in.rows == 0 {
+		return nil
+	}
+	var b arrow.RecordBatch
+	if in.raw != nil {
+		col := in.raw.NewArray()
+		b = array.NewRecordBatch(s.spec.Schema, []arrow.Array{col}, int64(in.rows))
+		col.Release()
+	} else {
+		b = in.dec.Flush()
+	}
+	in.rows = 0
+	defer b.Release()
+	m := exec.BatchMessage(b, nil)
+	m.Split = i
+	return out.Emit(m)
+}
