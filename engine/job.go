@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddysql/eddy/connectors"
 	"github.com/eddysql/eddy/exec"
@@ -458,6 +457,3 @@ func (j *Job) close() error {
 	}
 	return first
 }
-
-var _ = memory.DefaultAllocator
-

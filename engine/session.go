@@ -147,8 +147,8 @@ func (t tableSink) Write(b arrow.RecordBatch, kinds []exec.RowKind) error {
 	}
 	return t.sink.Write(b)
 }
-func (t tableSink) Flush() error                    { return nil }
-func (t tableSink) Close() error                    { return t.sink.Close() }
+func (t tableSink) Flush() error { return nil }
+func (t tableSink) Close() error { return t.sink.Close() }
 
 func (s *Session) runInserts(ctx context.Context, inserts []*parser.Insert) error {
 	var jobs []*Job
