@@ -40,7 +40,7 @@ Flags of run:
 
 A script holds statements ended by ';': CREATE TABLE ... WITH ('connector' = ...),
 CREATE VIEW, SET 'key' = 'value', SELECT, INSERT INTO, EXECUTE STATEMENT SET,
-EXPLAIN, SHOW TABLES, DESCRIBE. Connectors: filesystem (alias file), datagen,
+EXPLAIN, SHOW TABLES, DESCRIBE. Connectors: kafka, upsert-kafka, filesystem (alias file), datagen,
 nexmark, print, blackhole. Windows: TUMBLE, HOP, CUMULATE, SESSION table functions
 and the legacy GROUP BY TUMBLE(ts, INTERVAL ...) forms. Also GROUP BY without a
 window (an updating result), [LEFT|RIGHT|FULL] JOIN, interval joins, lookup joins
