@@ -46,6 +46,9 @@ type TableSpec struct {
 	Options map[string]string
 	// BatchSize is the most rows a source puts in one batch (at least 1).
 	BatchSize int
+	// Metadata maps Schema columns that are METADATA columns to their keys (e.g. 2 ->
+	// "partition"); the source fills them, formats decode the others. Nil when none.
+	Metadata map[int]string
 	// PrimaryKey lists the Schema columns of the table's PRIMARY KEY (sinks: an upsert
 	// sink keyed by them); nil when the table declares none.
 	PrimaryKey []int
@@ -106,6 +109,8 @@ type Factory struct {
 	Options []OptionSpec
 	// OptionPrefixes are accepted as prefixes of further keys (e.g. "fields." for datagen).
 	OptionPrefixes []string
+	// Metadata documents the METADATA keys a source fills (key -> its SQL type and meaning).
+	Metadata map[string]string
 	// NewSource is nil for sink-only connectors; NewSink is nil for source-only ones.
 	NewSource func(spec TableSpec) (Source, error)
 	NewSink   func(spec TableSpec) (Sink, error)

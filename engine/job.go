@@ -261,13 +261,22 @@ func (s *Session) buildScan(job *Job, x *planner.PhysScan) (*arrow.Schema, wire,
 	srcSchema := arrow.NewSchema(fields, nil)
 	var physicalNames []string
 	for i, c := range t.Columns {
-		if t.Physical(i) {
+		if t.Written(i) {
 			physicalNames = append(physicalNames, c.Name)
+		}
+	}
+	var metadata map[int]string // source column -> metadata key
+	for k, c := range read {
+		if key := t.Columns[c].Metadata; key != "" {
+			if metadata == nil {
+				metadata = map[int]string{}
+			}
+			metadata[k] = key
 		}
 	}
 	bad := s.badRecordHandler(t, job)
 	src, err := t.Connector.NewSource(connectors.TableSpec{
-		Name: t.Name, Schema: srcSchema, Columns: physicalNames, Options: s.resolvePaths(t.Options), BatchSize: s.BatchSize, BadRecords: bad, Mem: s.mem,
+		Name: t.Name, Schema: srcSchema, Columns: physicalNames, Metadata: metadata, Options: s.resolvePaths(t.Options), BatchSize: s.BatchSize, BadRecords: bad, Mem: s.mem,
 	})
 	if err != nil {
 		return nil, nil, err // connectors name the table in their errors

@@ -106,3 +106,49 @@ GROUP BY window_start, window_end, auction;
 	require.Equal(t, strings.Join(wantLines, "\n"), strings.Join(gotLines, "\n"))
 	t.Logf("%d window rows read back; stderr:\n%s", len(gotLines), stderr.String())
 }
+
+// TestKafkaMetadataAndUpsert reads METADATA columns and writes an updating result to an
+// upsert-kafka topic; applying the topic by key (last value wins, tombstones delete) gives
+// the batch answer.
+func TestKafkaMetadataAndUpsert(t *testing.T) {
+	addr := testpeer.StartKafka(t, 4, "clicks", "per_user")
+	var lines []string
+	want := map[int64]int64{}
+	for i := 0; i < 300; i++ {
+		user := int64(i % 7)
+		lines = append(lines, fmt.Sprintf("u%d\t{\"user_id\":%d,\"url\":\"/p%d\"}", user, user, i%5))
+		want[user]++
+	}
+	testpeer.KcatProduce(t, addr, "clicks", lines, true)
+	var stdout bytes.Buffer
+	s := NewSession()
+	s.Stdout, s.Stderr = &stdout, &lockedBuffer{}
+	script := fmt.Sprintf(`
+CREATE TABLE clicks (user_id BIGINT, url STRING, part INT METADATA FROM 'partition' VIRTUAL,
+  off BIGINT METADATA FROM 'offset' VIRTUAL, k STRING METADATA FROM 'key' VIRTUAL, topic STRING METADATA VIRTUAL)
+WITH ('connector' = 'kafka', 'topic' = 'clicks', 'properties.bootstrap.servers' = '%[1]s',
+      'scan.bounded.mode' = 'latest-offset', 'format' = 'json');
+CREATE TABLE per_user (user_id BIGINT, clicks BIGINT, PRIMARY KEY (user_id) NOT ENFORCED)
+WITH ('connector' = 'upsert-kafka', 'topic' = 'per_user', 'properties.bootstrap.servers' = '%[1]s', 'value.format' = 'json');
+INSERT INTO per_user SELECT user_id, COUNT(*) FROM clicks GROUP BY user_id;
+SELECT COUNT(*) AS n, COUNT(DISTINCT part) AS parts, MIN(off) AS min_off, MIN(topic) AS topic FROM clicks WHERE k = CONCAT('u', CAST(user_id AS STRING));
+`, addr)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, s.RunScript(ctx, "job.sql", script))
+	out := strings.TrimSpace(stdout.String())
+	lastLine := out[strings.LastIndex(out, "\n")+1:]
+	require.Contains(t, lastLine, `"n":300`, out)
+	require.Contains(t, lastLine, `"min_off":0,"topic":"clicks"`, out)
+
+	got := map[int64]int64{}
+	for _, l := range testpeer.KcatConsume(t, addr, "per_user", false) {
+		var r struct {
+			UserID int64 `json:"user_id"`
+			Clicks int64 `json:"clicks"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(l), &r), l)
+		got[r.UserID] = r.Clicks // the last value of a key wins
+	}
+	require.Equal(t, want, got)
+}

@@ -38,7 +38,7 @@ func (s *Session) openSink(t *planner.Table) (connectors.Sink, error) {
 func physicalSchema(t *planner.Table) *arrow.Schema {
 	var fields []arrow.Field
 	for i, c := range t.Columns {
-		if t.Physical(i) {
+		if t.Written(i) {
 			fields = append(fields, arrow.Field{Name: c.Name, Type: c.Type, Nullable: true})
 		}
 	}

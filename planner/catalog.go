@@ -31,6 +31,9 @@ type Column struct {
 	Name     string
 	Type     arrow.DataType
 	Computed expr.Expr // nil for a physical column
+	// Metadata is the key of a METADATA column (read from the connector, e.g. a Kafka
+	// record's 'partition'); "" for others. Sinks do not write metadata columns.
+	Metadata string
 	Pos      parser.Pos
 }
 
@@ -86,6 +89,9 @@ func (c *Catalog) relationNames() []string {
 
 // Physical reports whether column i is read from the source (not computed).
 func (t *Table) Physical(i int) bool { return t.Columns[i].Computed == nil }
+
+// Written reports whether column i is in the table's records: physical and not METADATA.
+func (t *Table) Written(i int) bool { return t.Physical(i) && t.Columns[i].Metadata == "" }
 
 // FullSchema is the planner schema of the table's full row.
 func (t *Table) FullSchema() Schema {

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -31,10 +32,10 @@ func (p *Planner) createTable(s *parser.CreateTable) error {
 			return p.errAt(c.Pos, "rename one of them", "column '%s' is declared twice", c.Name)
 		}
 		seen[strings.ToLower(c.Name)] = true
-		if c.Metadata != nil {
-			return p.errAt(c.Pos, "remove the METADATA column; file and generator tables have no metadata", "METADATA columns are not supported by this connector")
-		}
 		col := Column{Name: c.Name, Pos: c.Pos}
+		if c.Metadata != nil {
+			col.Metadata = strings.ToLower(c.Metadata.Key)
+		}
 		if c.Computed == nil {
 			typ, err := ParseType(c.Type)
 			if err != nil {
@@ -115,6 +116,23 @@ func (p *Planner) createTable(s *parser.CreateTable) error {
 			}
 		}
 		return p.errAt(pos, "", "%v", err)
+	}
+	for _, c := range t.Columns {
+		if c.Metadata == "" {
+			continue
+		}
+		if _, ok := f.Metadata[c.Metadata]; !ok {
+			var keys []string
+			for k, doc := range f.Metadata {
+				keys = append(keys, k+" ("+doc+")")
+			}
+			sort.Strings(keys)
+			hint := "connector '" + f.Name + "' has no metadata; remove the METADATA column"
+			if len(keys) > 0 {
+				hint = "metadata of '" + f.Name + "': " + strings.Join(keys, ", ")
+			}
+			return p.errAt(c.Pos, hint, "unknown METADATA key '%s' for connector '%s'", c.Metadata, f.Name)
+		}
 	}
 	t.Connector = f
 	p.Cat.tables[key] = t

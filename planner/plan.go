@@ -67,14 +67,14 @@ func (p *Planner) fitToSink(n Node, t *Table, cols []string, pos parser.Pos) (No
 	if len(cols) > 0 {
 		for _, c := range cols {
 			i := t.ColumnIndex(c)
-			if i < 0 || !t.Physical(i) {
+			if i < 0 || !t.Written(i) {
 				return nil, p.errAt(pos, "columns: "+t.columnNames(), "table '%s' has no column '%s' to insert into", t.Name, c)
 			}
 			target = append(target, i)
 		}
 	} else {
 		for i := range t.Columns {
-			if t.Physical(i) {
+			if t.Written(i) {
 				target = append(target, i)
 			}
 		}
@@ -90,7 +90,7 @@ func (p *Planner) fitToSink(n Node, t *Table, cols []string, pos parser.Pos) (No
 		byTarget[ti] = k
 	}
 	for i, c := range t.Columns {
-		if !t.Physical(i) {
+		if !t.Written(i) {
 			continue
 		}
 		k, ok := byTarget[i]

@@ -43,12 +43,12 @@ func init() {
 		return out
 	}
 	connectors.Register(&connectors.Factory{
-		Name: "kafka", Options: opts(false), OptionPrefixes: []string{PropertyPrefix()},
+		Name: "kafka", Options: opts(false), OptionPrefixes: []string{PropertyPrefix()}, Metadata: metadataDocs,
 		NewSource: func(spec connectors.TableSpec) (connectors.Source, error) { return newTableSource(spec) },
 		NewSink:   func(spec connectors.TableSpec) (connectors.Sink, error) { return newTableSink(spec, false) },
 	})
 	connectors.Register(&connectors.Factory{
-		Name: "upsert-kafka", Options: opts(true), OptionPrefixes: []string{PropertyPrefix()},
+		Name: "upsert-kafka", Options: opts(true), OptionPrefixes: []string{PropertyPrefix()}, Metadata: metadataDocs,
 		NewSource: func(spec connectors.TableSpec) (connectors.Source, error) { return newTableSource(spec) },
 		NewSink:   func(spec connectors.TableSpec) (connectors.Sink, error) { return newTableSink(spec, true) },
 	})
@@ -73,9 +73,11 @@ func isRaw(spec connectors.TableSpec) bool {
 
 // tableSource reads a Kafka table.
 type tableSource struct {
-	spec connectors.TableSpec
-	cfg  *Config
-	idle time.Duration
+	spec  connectors.TableSpec
+	value connectors.TableSpec // the value format's columns (spec without METADATA columns)
+	meta  []int                // METADATA columns of spec.Schema
+	cfg   *Config
+	idle  time.Duration
 }
 
 func newTableSource(spec connectors.TableSpec) (*tableSource, error) {
@@ -84,12 +86,21 @@ func newTableSource(spec connectors.TableSpec) (*tableSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("table '%s': %v", spec.Name, err)
 	}
-	if isRaw(spec) {
-		if spec.Schema.NumFields() != 1 || !isText(spec.Schema.Field(0).Type) {
+	value, meta, err := splitMetadata(spec)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := newMetadataColumns(spec, meta, spec.Mem); err != nil {
+		return nil, err
+	}
+	if isRaw(value) {
+		if value.Schema.NumFields() != 1 || !isText(value.Schema.Field(0).Type) {
 			return nil, fmt.Errorf("table '%s': 'format' = 'raw' reads the record value into one STRING or BYTES column", spec.Name)
 		}
-	} else if _, err := connectors.NewDecoder(spec); err != nil {
+	} else if d, err := connectors.NewDecoder(value); err != nil {
 		return nil, err
+	} else {
+		d.Release()
 	}
 	idle := 30 * time.Second
 	if v := strings.TrimSpace(spec.Options["source.idle-timeout"]); v != "" {
@@ -97,7 +108,7 @@ func newTableSource(spec connectors.TableSpec) (*tableSource, error) {
 			return nil, fmt.Errorf("table '%s': 'source.idle-timeout': %v", spec.Name, err)
 		}
 	}
-	return &tableSource{spec: spec, cfg: cfg, idle: idle}, nil
+	return &tableSource{spec: spec, value: value, meta: meta, cfg: cfg, idle: idle}, nil
 }
 
 func isText(t arrow.DataType) bool {
@@ -129,6 +140,7 @@ type partitionInput struct {
 	tp       TopicPartition
 	dec      format.Decoder
 	raw      *array.BinaryBuilder
+	meta     []*metadataColumn
 	rows     int
 	lastData time.Time
 	idle     bool
@@ -148,15 +160,24 @@ func (s *tableSource) Run(ctx context.Context, out exec.Emitter) error {
 	for i, tp := range parts {
 		index[tp] = int32(i)
 		in := &partitionInput{tp: tp, lastData: now}
-		if isRaw(s.spec) {
-			in.raw = array.NewBinaryBuilder(s.spec.Mem, s.spec.Schema.Field(0).Type.(arrow.BinaryDataType))
-		} else if in.dec, err = connectors.NewDecoder(s.spec); err != nil {
+		inputs[i] = in
+		if in.meta, err = newMetadataColumns(s.spec, s.meta, s.spec.Mem); err != nil {
 			return err
 		}
-		inputs[i] = in
+		if isRaw(s.value) {
+			in.raw = array.NewBinaryBuilder(s.spec.Mem, s.value.Schema.Field(0).Type.(arrow.BinaryDataType))
+		} else if in.dec, err = connectors.NewDecoder(s.value); err != nil {
+			return err
+		}
 	}
 	defer func() {
 		for _, in := range inputs {
+			if in == nil {
+				continue
+			}
+			for _, m := range in.meta {
+				m.b.Release()
+			}
 			if in.dec != nil {
 				in.dec.Release()
 			}
@@ -232,13 +253,13 @@ func (s *tableSource) decode(in *partitionInput, rec *kgo.Record) error {
 		} else {
 			in.raw.Append(rec.Value)
 		}
-		in.rows++
-		return nil
-	}
-	if err := in.dec.Append(rec.Value); err != nil {
+	} else if err := in.dec.Append(rec.Value); err != nil {
 		return s.spec.BadRecords.BadRecord(connectors.BadRecord{
 			Table: s.spec.Name, Position: fmt.Sprintf("%s/%d/%d", rec.Topic, rec.Partition, rec.Offset), Reason: err.Error(), Raw: rec.Value,
 		})
+	}
+	for _, m := range in.meta {
+		m.append(rec)
 	}
 	in.rows++
 	return nil
@@ -252,12 +273,17 @@ func (s *tableSource) flush(i int32, in *partitionInput, out exec.Emitter) error
 	var b arrow.RecordBatch
 	if in.raw != nil {
 		col := in.raw.NewArray()
-		b = array.NewRecordBatch(s.spec.Schema, []arrow.Array{col}, int64(in.rows))
+		b = array.NewRecordBatch(s.value.Schema, []arrow.Array{col}, int64(in.rows))
 		col.Release()
 	} else {
 		b = in.dec.Flush()
 	}
 	in.rows = 0
+	if len(in.meta) > 0 {
+		value := b
+		b = assemble(s.spec.Schema, value, in.meta)
+		value.Release()
+	}
 	defer b.Release()
 	m := exec.BatchMessage(b, nil)
 	m.Split = i
