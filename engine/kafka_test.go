@@ -152,3 +152,34 @@ SELECT COUNT(*) AS n, COUNT(DISTINCT part) AS parts, MIN(off) AS min_off, MIN(to
 	}
 	require.Equal(t, want, got)
 }
+
+// TestKafkaKeyFields reads columns from the record key ('key.fields' with
+// 'value.fields-include' = 'EXCEPT_KEY'); a record whose key does not decode is a bad record.
+func TestKafkaKeyFields(t *testing.T) {
+	addr := testpeer.StartKafka(t, 2, "orders")
+	testpeer.KcatProduce(t, addr, "orders", []string{
+		"{\"order_id\":1}\t{\"amount\":9.5}",
+		"{\"order_id\":2}\t{\"amount\":1.25}",
+		"not json\t{\"amount\":3}",
+		"{\"order_id\":1}\t{\"amount\":0.5}",
+	}, true)
+	var stdout bytes.Buffer
+	stderr := &lockedBuffer{}
+	s := NewSession()
+	s.Stdout, s.Stderr = &stdout, stderr
+	script := fmt.Sprintf(`
+CREATE TABLE orders (order_id BIGINT, amount DOUBLE)
+WITH ('connector' = 'kafka', 'topic' = 'orders', 'properties.bootstrap.servers' = '%s', 'scan.bounded.mode' = 'latest-offset',
+      'key.format' = 'json', 'key.fields' = 'order_id', 'value.format' = 'json', 'value.fields-include' = 'EXCEPT_KEY');
+SELECT order_id, SUM(amount) AS total FROM orders GROUP BY order_id;
+`, addr)
+	s.Format = FormatTable
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, s.RunScript(ctx, "job.sql", script))
+	out := stdout.String()
+	require.Contains(t, out, "|                    1 |                   10 |", out)
+	require.Contains(t, out, "|                    2 |                 1.25 |", out)
+	require.Contains(t, out, "2 row(s) in result", out)
+	require.Contains(t, stderr.String(), "key: ", stderr.String())
+}

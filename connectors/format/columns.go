@@ -327,6 +327,17 @@ func newColumnSet(schema *arrow.Schema, mem memory.Allocator) (columnSet, error)
 // Len is the number of rows appended since the last Flush.
 func (cs *columnSet) Len() int { return cs.n }
 
+// DropLast implements Decoder.
+func (cs *columnSet) DropLast() {
+	if cs.n == 0 {
+		return
+	}
+	cs.n--
+	for i := range cs.cols {
+		cs.cols[i].truncate(cs.n)
+	}
+}
+
 // rollback drops the values the current (failed) row set.
 func (cs *columnSet) rollback() {
 	for i := range cs.cols {

@@ -17,6 +17,9 @@ type Decoder interface {
 	Flush() arrow.RecordBatch
 	Schema() *arrow.Schema
 	Release()
+	// DropLast removes the last row appended (a record whose other part, e.g. its Kafka key,
+	// turned out bad). It does nothing when no row is buffered.
+	DropLast()
 }
 
 // Schema is the schema of the batches Flush returns.

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -28,28 +29,75 @@ type metadataColumn struct {
 	b   array.Builder
 }
 
-// valueSpec splits a source's spec into the spec of the value format (the non-METADATA
-// columns) and the METADATA columns.
-func splitMetadata(spec connectors.TableSpec) (connectors.TableSpec, []int, error) {
-	if len(spec.Metadata) == 0 {
-		return spec, nil, nil
+// layout says where each column of a source's schema comes from: the record value (decoded
+// by the table's format), the record key ('key.fields' with 'value.fields-include' =
+// 'EXCEPT_KEY', decoded by 'key.format') or the record's METADATA.
+type layout struct {
+	value     connectors.TableSpec // the value format's columns
+	valueCols []int
+	key       *connectors.TableSpec // nil when no column comes from the key
+	keyCols   []int
+	meta      []int
+}
+
+// newLayout splits a source's spec by where its columns come from.
+func newLayout(spec connectors.TableSpec) (*layout, error) {
+	l := &layout{}
+	keyFields := map[string]bool{}
+	if strings.EqualFold(strings.TrimSpace(spec.Options["value.fields-include"]), "EXCEPT_KEY") {
+		for _, k := range strings.Split(spec.Options["key.fields"], ";") {
+			if k = strings.TrimSpace(k); k != "" {
+				keyFields[strings.ToLower(k)] = true
+			}
+		}
+		if len(keyFields) == 0 {
+			return nil, fmt.Errorf("table '%s': 'value.fields-include' = 'EXCEPT_KEY' needs 'key.fields'", spec.Name)
+		}
 	}
-	var fields []arrow.Field
-	var meta []int
+	var valueFields, keyFieldList []arrow.Field
 	for i, f := range spec.Schema.Fields() {
-		key, ok := spec.Metadata[i]
-		if !ok {
-			fields = append(fields, f)
+		if key, ok := spec.Metadata[i]; ok {
+			if _, known := metadataDocs[key]; !known {
+				return nil, fmt.Errorf("table '%s': unknown METADATA key '%s'", spec.Name, key)
+			}
+			l.meta = append(l.meta, i)
 			continue
 		}
-		if _, known := metadataDocs[key]; !known {
-			return spec, nil, fmt.Errorf("table '%s': unknown METADATA key '%s'", spec.Name, key)
+		if keyFields[strings.ToLower(f.Name)] {
+			l.keyCols = append(l.keyCols, i)
+			keyFieldList = append(keyFieldList, f)
+			continue
 		}
-		meta = append(meta, i)
+		l.valueCols = append(l.valueCols, i)
+		valueFields = append(valueFields, f)
 	}
-	v := spec
-	v.Schema = arrow.NewSchema(fields, nil)
-	return v, meta, nil
+	l.value = spec
+	l.value.Schema = arrow.NewSchema(valueFields, nil)
+	var valueNames []string
+	for _, c := range spec.Columns {
+		if !keyFields[strings.ToLower(c)] {
+			valueNames = append(valueNames, c)
+		}
+	}
+	l.value.Columns = valueNames
+	if len(keyFieldList) > 0 {
+		k := spec
+		k.Schema = arrow.NewSchema(keyFieldList, nil)
+		k.Columns = nil
+		for _, f := range strings.Split(spec.Options["key.fields"], ";") {
+			k.Columns = append(k.Columns, strings.TrimSpace(f))
+		}
+		o := map[string]string{}
+		for key, v := range spec.Options {
+			o[key] = v
+		}
+		if kf := spec.Options["key.format"]; kf != "" {
+			o["format"] = kf
+		}
+		k.Options = o
+		l.key = &k
+	}
+	return l, nil
 }
 
 func newMetadataColumns(spec connectors.TableSpec, cols []int, mem memory.Allocator) ([]*metadataColumn, error) {
@@ -124,23 +172,20 @@ func appendInt(b array.Builder, v int64) {
 	}
 }
 
-// assemble puts the decoded value columns and the METADATA columns together in the table's
-// source schema order.
-func assemble(schema *arrow.Schema, value arrow.RecordBatch, meta []*metadataColumn) arrow.RecordBatch {
+// assemble puts the decoded value and key columns and the METADATA columns together in the
+// table's source schema order.
+func (l *layout) assemble(schema *arrow.Schema, value, key arrow.RecordBatch, meta []*metadataColumn) arrow.RecordBatch {
 	cols := make([]arrow.Array, schema.NumFields())
-	isMeta := map[int]*metadataColumn{}
-	for _, m := range meta {
-		isMeta[m.col] = m
+	for k, c := range l.valueCols {
+		cols[c] = value.Column(k)
+		cols[c].Retain()
 	}
-	v := 0
-	for i := range cols {
-		if m, ok := isMeta[i]; ok {
-			cols[i] = m.b.NewArray()
-			continue
-		}
-		cols[i] = value.Column(v)
-		cols[i].Retain()
-		v++
+	for k, c := range l.keyCols {
+		cols[c] = key.Column(k)
+		cols[c].Retain()
+	}
+	for _, m := range meta {
+		cols[m.col] = m.b.NewArray()
 	}
 	rec := array.NewRecordBatch(schema, cols, value.NumRows())
 	for _, c := range cols {

@@ -34,6 +34,10 @@ type tableSink struct {
 	schema   *arrow.Schema
 	upsert   bool
 	exactly  bool
+	// valueCols, when not nil, are the columns of the value ('value.fields-include' =
+	// 'EXCEPT_KEY'); valueSchema is their schema.
+	valueCols   []int
+	valueSchema *arrow.Schema
 	interval time.Duration
 	lastTxn  time.Time
 	mu       sync.Mutex
@@ -79,6 +83,30 @@ func newTableSink(spec connectors.TableSpec, upsert bool) (*tableSink, error) {
 			s.keyCols = append(s.keyCols, idx[0])
 		}
 	}
+	if strings.EqualFold(strings.TrimSpace(spec.Options["value.fields-include"]), "EXCEPT_KEY") {
+		if len(s.keyCols) == 0 {
+			return nil, fmt.Errorf("table '%s': 'value.fields-include' = 'EXCEPT_KEY' needs 'key.fields' or a PRIMARY KEY", spec.Name)
+		}
+		inKey := map[int]bool{}
+		for _, c := range s.keyCols {
+			inKey[c] = true
+		}
+		var fields []arrow.Field
+		for i, f := range spec.Schema.Fields() {
+			if !inKey[i] {
+				s.valueCols = append(s.valueCols, i)
+				fields = append(fields, f)
+			}
+		}
+		s.valueSchema = arrow.NewSchema(fields, nil)
+		vs := spec
+		vs.Schema = s.valueSchema
+		if !s.raw {
+			if s.value, err = connectors.NewRowEncoder(vs); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if upsert && len(s.keyCols) == 0 {
 		return nil, fmt.Errorf("table '%s': upsert-kafka needs a PRIMARY KEY (...) NOT ENFORCED to key its records", spec.Name)
 	}
@@ -121,6 +149,15 @@ func (s *tableSink) WriteChangelog(b arrow.RecordBatch, kinds []connectors.RowKi
 		}
 	}
 	var keyBatch arrow.RecordBatch
+	if s.valueCols != nil {
+		var cols []arrow.Array
+		for _, c := range s.valueCols {
+			cols = append(cols, b.Column(c))
+		}
+		vb := array.NewRecordBatch(s.valueSchema, cols, b.NumRows())
+		defer vb.Release()
+		b = vb
+	}
 	for r := 0; r < int(b.NumRows()); r++ {
 		kind := exec.Insert
 		if kinds != nil {

@@ -23,7 +23,7 @@ import (
 // A bounded read ('scan.bounded.mode') ends like a file. A sink writes one record per row;
 // 'upsert-kafka' keys records by the PRIMARY KEY and writes a tombstone for a delete.
 func init() {
-	opts := func(upsert bool) []connectors.OptionSpec {
+	opts := func() []connectors.OptionSpec {
 		var out []connectors.OptionSpec
 		for _, d := range OptionDocs() {
 			out = append(out, connectors.OptionSpec{Key: d.Key, Default: d.Default, Doc: d.Doc})
@@ -31,24 +31,24 @@ func init() {
 		out = append(out, connectors.FormatOptions()...)
 		out = append(out, connectors.OptionSpec{Key: "value.format", Doc: "Flink's name for 'format' (json, csv or raw)"},
 			connectors.OptionSpec{Key: "key.format", Doc: "format of the record key: json, csv or raw (default: the value's for upsert-kafka)"},
-			connectors.OptionSpec{Key: "key.fields", Doc: "columns written as the record key, 'a;b' (default: the PRIMARY KEY)"},
+			connectors.OptionSpec{Key: "key.fields", Doc: "columns of the record key, 'a;b' (sinks default to the PRIMARY KEY)"},
+			connectors.OptionSpec{Key: "value.fields-include", Default: "ALL", Doc: "ALL: the value holds every column; EXCEPT_KEY: the value holds the columns not in 'key.fields', which are read from the key"},
 			connectors.OptionSpec{Key: "sink.commit-interval", Default: "5 s", Doc: "exactly-once: how often the open transaction is committed"})
-		if upsert {
-			for i := range out {
-				if out[i].Key == "format" {
-					out[i].Required = false
-				}
+		for i := range out {
+			if out[i].Key == "format" { // or 'value.format'
+				out[i].Required = false
+				out[i].Doc = "record value format: json, csv or raw (or 'value.format')"
 			}
 		}
 		return out
 	}
 	connectors.Register(&connectors.Factory{
-		Name: "kafka", Options: opts(false), OptionPrefixes: []string{PropertyPrefix()}, Metadata: metadataDocs,
+		Name: "kafka", Options: opts(), OptionPrefixes: []string{PropertyPrefix()}, Metadata: metadataDocs,
 		NewSource: func(spec connectors.TableSpec) (connectors.Source, error) { return newTableSource(spec) },
 		NewSink:   func(spec connectors.TableSpec) (connectors.Sink, error) { return newTableSink(spec, false) },
 	})
 	connectors.Register(&connectors.Factory{
-		Name: "upsert-kafka", Options: opts(true), OptionPrefixes: []string{PropertyPrefix()}, Metadata: metadataDocs,
+		Name: "upsert-kafka", Options: opts(), OptionPrefixes: []string{PropertyPrefix()}, Metadata: metadataDocs,
 		NewSource: func(spec connectors.TableSpec) (connectors.Source, error) { return newTableSource(spec) },
 		NewSink:   func(spec connectors.TableSpec) (connectors.Sink, error) { return newTableSink(spec, true) },
 	})
@@ -73,11 +73,11 @@ func isRaw(spec connectors.TableSpec) bool {
 
 // tableSource reads a Kafka table.
 type tableSource struct {
-	spec  connectors.TableSpec
-	value connectors.TableSpec // the value format's columns (spec without METADATA columns)
-	meta  []int                // METADATA columns of spec.Schema
-	cfg   *Config
-	idle  time.Duration
+	spec   connectors.TableSpec
+	layout *layout // where each column comes from: value, key or metadata
+	value  connectors.TableSpec
+	cfg    *Config
+	idle   time.Duration
 }
 
 func newTableSource(spec connectors.TableSpec) (*tableSource, error) {
@@ -86,12 +86,24 @@ func newTableSource(spec connectors.TableSpec) (*tableSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("table '%s': %v", spec.Name, err)
 	}
-	value, meta, err := splitMetadata(spec)
+	l, err := newLayout(spec)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := newMetadataColumns(spec, meta, spec.Mem); err != nil {
+	value := l.value
+	if mc, err := newMetadataColumns(spec, l.meta, spec.Mem); err != nil {
 		return nil, err
+	} else {
+		for _, m := range mc {
+			m.b.Release()
+		}
+	}
+	if l.key != nil && !isRaw(*l.key) {
+		d, err := connectors.NewDecoder(*l.key)
+		if err != nil {
+			return nil, fmt.Errorf("table '%s': key: %v", spec.Name, err)
+		}
+		d.Release()
 	}
 	if isRaw(value) {
 		if value.Schema.NumFields() != 1 || !isText(value.Schema.Field(0).Type) {
@@ -108,7 +120,7 @@ func newTableSource(spec connectors.TableSpec) (*tableSource, error) {
 			return nil, fmt.Errorf("table '%s': 'source.idle-timeout': %v", spec.Name, err)
 		}
 	}
-	return &tableSource{spec: spec, value: value, meta: meta, cfg: cfg, idle: idle}, nil
+	return &tableSource{spec: spec, layout: l, value: value, cfg: cfg, idle: idle}, nil
 }
 
 func isText(t arrow.DataType) bool {
@@ -140,6 +152,8 @@ type partitionInput struct {
 	tp       TopicPartition
 	dec      format.Decoder
 	raw      *array.BinaryBuilder
+	key      format.Decoder // decodes the key columns; nil when none
+	keyRaw   *array.BinaryBuilder
 	meta     []*metadataColumn
 	rows     int
 	lastData time.Time
@@ -161,8 +175,15 @@ func (s *tableSource) Run(ctx context.Context, out exec.Emitter) error {
 		index[tp] = int32(i)
 		in := &partitionInput{tp: tp, lastData: now}
 		inputs[i] = in
-		if in.meta, err = newMetadataColumns(s.spec, s.meta, s.spec.Mem); err != nil {
+		if in.meta, err = newMetadataColumns(s.spec, s.layout.meta, s.spec.Mem); err != nil {
 			return err
+		}
+		if k := s.layout.key; k != nil {
+			if isRaw(*k) {
+				in.keyRaw = array.NewBinaryBuilder(s.spec.Mem, k.Schema.Field(0).Type.(arrow.BinaryDataType))
+			} else if in.key, err = connectors.NewDecoder(*k); err != nil {
+				return err
+			}
 		}
 		if isRaw(s.value) {
 			in.raw = array.NewBinaryBuilder(s.spec.Mem, s.value.Schema.Field(0).Type.(arrow.BinaryDataType))
@@ -180,6 +201,12 @@ func (s *tableSource) Run(ctx context.Context, out exec.Emitter) error {
 			}
 			if in.dec != nil {
 				in.dec.Release()
+			}
+			if in.key != nil {
+				in.key.Release()
+			}
+			if in.keyRaw != nil {
+				in.keyRaw.Release()
 			}
 			if in.raw != nil {
 				in.raw.Release()
@@ -244,19 +271,35 @@ func (s *tableSource) Run(ctx context.Context, out exec.Emitter) error {
 	}
 }
 
-// decode appends one record's value to its partition's batch; a value that does not decode
-// is a bad record with its topic/partition/offset.
+// decode appends one record's value (and key columns) to its partition's batch; a record
+// that does not decode is a bad record with its topic/partition/offset.
 func (s *tableSource) decode(in *partitionInput, rec *kgo.Record) error {
-	if in.raw != nil {
-		if rec.Value == nil {
-			in.raw.AppendNull()
-		} else {
-			in.raw.Append(rec.Value)
-		}
-	} else if err := in.dec.Append(rec.Value); err != nil {
+	bad := func(what string, err error, raw []byte) error {
 		return s.spec.BadRecords.BadRecord(connectors.BadRecord{
-			Table: s.spec.Name, Position: fmt.Sprintf("%s/%d/%d", rec.Topic, rec.Partition, rec.Offset), Reason: err.Error(), Raw: rec.Value,
+			Table: s.spec.Name, Position: fmt.Sprintf("%s/%d/%d", rec.Topic, rec.Partition, rec.Offset), Reason: what + err.Error(), Raw: raw,
 		})
+	}
+	// The parts that can fail go first, so that a bad part leaves nothing behind.
+	if in.key != nil && in.raw != nil {
+		if err := in.key.Append(rec.Key); err != nil {
+			return bad("key: ", err, rec.Key)
+		}
+		appendBytes(in.raw, rec.Value)
+	} else {
+		if in.raw != nil {
+			appendBytes(in.raw, rec.Value)
+		} else if err := in.dec.Append(rec.Value); err != nil {
+			return bad("", err, rec.Value)
+		}
+		if in.key != nil {
+			if err := in.key.Append(rec.Key); err != nil {
+				in.dec.DropLast()
+				return bad("key: ", err, rec.Key)
+			}
+		}
+	}
+	if in.keyRaw != nil {
+		appendBytes(in.keyRaw, rec.Key)
 	}
 	for _, m := range in.meta {
 		m.append(rec)
@@ -279,13 +322,34 @@ func (s *tableSource) flush(i int32, in *partitionInput, out exec.Emitter) error
 		b = in.dec.Flush()
 	}
 	in.rows = 0
-	if len(in.meta) > 0 {
+	if len(in.meta) > 0 || s.layout.key != nil {
+		var key arrow.RecordBatch
+		switch {
+		case in.keyRaw != nil:
+			col := in.keyRaw.NewArray()
+			key = array.NewRecordBatch(s.layout.key.Schema, []arrow.Array{col}, b.NumRows())
+			col.Release()
+		case in.key != nil:
+			key = in.key.Flush()
+		}
 		value := b
-		b = assemble(s.spec.Schema, value, in.meta)
+		b = s.layout.assemble(s.spec.Schema, value, key, in.meta)
 		value.Release()
+		if key != nil {
+			key.Release()
+		}
 	}
 	defer b.Release()
 	m := exec.BatchMessage(b, nil)
 	m.Split = i
 	return out.Emit(m)
+}
+
+// appendBytes appends a raw value (NULL for a nil one).
+func appendBytes(b *array.BinaryBuilder, v []byte) {
+	if v == nil {
+		b.AppendNull()
+	} else {
+		b.Append(v)
+	}
 }
