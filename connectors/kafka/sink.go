@@ -23,26 +23,26 @@ import (
 // An upsert sink ('upsert-kafka') writes a delete as a tombstone (the key, no value) and
 // skips the -U half of an update.
 type tableSink struct {
-	name     string
-	w        *Writer
-	topic    string
-	value    connectors.RowEncoder
-	raw      bool
-	keyCols  []int
-	key      *format.JSONEncoder
-	keyRaw   bool
-	schema   *arrow.Schema
-	upsert   bool
-	exactly  bool
+	name    string
+	w       *Writer
+	topic   string
+	value   connectors.RowEncoder
+	raw     bool
+	keyCols []int
+	key     *format.JSONEncoder
+	keyRaw  bool
+	schema  *arrow.Schema
+	upsert  bool
+	exactly bool
 	// valueCols, when not nil, are the columns of the value ('value.fields-include' =
 	// 'EXCEPT_KEY'); valueSchema is their schema.
 	valueCols   []int
 	valueSchema *arrow.Schema
-	interval time.Duration
-	lastTxn  time.Time
-	mu       sync.Mutex
-	recs     []*kgo.Record
-	buf      []byte
+	interval    time.Duration
+	lastTxn     time.Time
+	mu          sync.Mutex
+	recs        []*kgo.Record
+	buf         []byte
 }
 
 func newTableSink(spec connectors.TableSpec, upsert bool) (*tableSink, error) {
