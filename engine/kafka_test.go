@@ -21,8 +21,12 @@ import (
 // exactly-once Kafka topic runs; a read_committed kcat consumer reads exactly the rows a
 // batch computation gives, and the malformed lines are counted, not fatal.
 func TestKafkaWindowedExactlyOnce(t *testing.T) {
-	kcat := testpeer.Kcat(t)
-	_ = kcat
+	for _, keyed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("keyed=%v", keyed), func(t *testing.T) { testKafkaWindowed(t, keyed) })
+	}
+}
+
+func testKafkaWindowed(t *testing.T, keyed bool) {
 	addr := testpeer.StartKafka(t, 4, "bids", "counts")
 	rng := rand.New(rand.NewPCG(7, 7))
 	type bid struct {
@@ -37,13 +41,20 @@ func TestKafkaWindowedExactlyOnce(t *testing.T) {
 		cur += rng.Int64N(50)
 		b := bid{auction: 1 + rng.Int64N(8), price: float64(rng.Int64N(10000)) / 100, ts: cur - rng.Int64N(2000)}
 		bids = append(bids, b)
-		// Keyed by auction: a partition holds whole auctions, in production order.
-		lines = append(lines, fmt.Sprintf("%d\t{\"auction\":%d,\"price\":%.2f,\"ts\":%d}", b.auction, b.auction, b.price, b.ts))
+		// Keyed by auction, a partition holds whole auctions; unkeyed, kcat spreads records
+		// over the partitions. Either way each partition keeps production order.
+		line := fmt.Sprintf("{\"auction\":%d,\"price\":%.2f,\"ts\":%d}", b.auction, b.price, b.ts)
+		bad := fmt.Sprintf("{\"auction\":oops%d", i)
+		if keyed {
+			line = fmt.Sprintf("%d\t%s", b.auction, line)
+			bad = fmt.Sprintf("%d\t%s", b.auction, bad)
+		}
+		lines = append(lines, line)
 		if i%500 == 250 {
-			lines = append(lines, fmt.Sprintf("%d\t{\"auction\":oops", b.auction))
+			lines = append(lines, bad)
 		}
 	}
-	testpeer.KcatProduce(t, addr, "bids", lines, true)
+	testpeer.KcatProduce(t, addr, "bids", lines, keyed)
 
 	var stdout bytes.Buffer
 	stderr := &lockedBuffer{}
