@@ -213,7 +213,7 @@ func newFieldGen(spec TableSpec, f arrow.Field, seed uint64) (*fieldGen, error) 
 		g.length = int(l)
 	}
 	if _, v, ok := fieldOption(o, f.Name, "max-past"); ok {
-		if g.maxPast, err = parseDuration(v); err != nil {
+		if g.maxPast, err = ParseDuration(v); err != nil {
 			return nil, fmt.Errorf("option 'fields.%s.max-past': %v", f.Name, err)
 		}
 	}

@@ -49,7 +49,10 @@ func charOption(opts map[string]string, key string, def byte) (byte, error) {
 	return v[0], nil
 }
 
-func parseDuration(v string) (time.Duration, error) {
+// ParseDuration reads a duration as Flink's configuration writes them: a number and an
+// optional unit ('500 ms', '30 s', '1 min', '1 h', '1 d'; no unit is milliseconds), or Go's
+// syntax ('1m30s').
+func ParseDuration(v string) (time.Duration, error) {
 	s := strings.ToLower(strings.TrimSpace(v))
 	if d, err := time.ParseDuration(s); err == nil {
 		return d, nil
@@ -60,7 +63,7 @@ func parseDuration(v string) (time.Duration, error) {
 	}
 	num, err := strconv.ParseFloat(s[:i], 64)
 	if err != nil {
-		return 0, fmt.Errorf("invalid duration '%s'", v)
+		return 0, fmt.Errorf("invalid duration '%s': write a number and a unit, e.g. '30 s' or '1 h'", v)
 	}
 	units := map[string]time.Duration{
 		"": time.Millisecond, "ms": time.Millisecond, "milli": time.Millisecond, "millis": time.Millisecond,
@@ -72,7 +75,7 @@ func parseDuration(v string) (time.Duration, error) {
 	}
 	u, ok := units[strings.TrimSpace(s[i:])]
 	if !ok {
-		return 0, fmt.Errorf("invalid duration '%s'", v)
+		return 0, fmt.Errorf("invalid duration '%s': units are ms, s, min, h, d", v)
 	}
 	return time.Duration(num * float64(u)), nil
 }

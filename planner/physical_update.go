@@ -2,10 +2,10 @@ package planner
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/eddysql/eddy/connectors"
 	"github.com/eddysql/eddy/exec"
 	"github.com/eddysql/eddy/exec/expr"
 )
@@ -86,31 +86,8 @@ func (p *Planner) StateTTL() (time.Duration, error) {
 	return ParseFlinkDuration(v)
 }
 
-// ParseFlinkDuration parses a duration as Flink's configuration writes them: a number and
-// an optional unit (ms, s, min, h, d and their long forms; no unit is milliseconds).
-func ParseFlinkDuration(v string) (time.Duration, error) {
-	s := strings.ToLower(strings.TrimSpace(v))
-	i := 0
-	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
-		i++
-	}
-	num, err := strconv.ParseFloat(s[:i], 64)
-	if err != nil {
-		return 0, fmt.Errorf("bad duration '%s': write a number and a unit, e.g. '1 h' or '30 min'", v)
-	}
-	units := map[string]time.Duration{
-		"": time.Millisecond, "ms": time.Millisecond, "milli": time.Millisecond, "millis": time.Millisecond, "millisecond": time.Millisecond, "milliseconds": time.Millisecond,
-		"s": time.Second, "sec": time.Second, "secs": time.Second, "second": time.Second, "seconds": time.Second,
-		"m": time.Minute, "min": time.Minute, "mins": time.Minute, "minute": time.Minute, "minutes": time.Minute,
-		"h": time.Hour, "hour": time.Hour, "hours": time.Hour,
-		"d": 24 * time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour,
-	}
-	u, ok := units[strings.TrimSpace(s[i:])]
-	if !ok {
-		return 0, fmt.Errorf("bad duration '%s': units are ms, s, min, h, d", v)
-	}
-	return time.Duration(num * float64(u)), nil
-}
+// ParseFlinkDuration parses a duration as Flink's configuration writes them.
+func ParseFlinkDuration(v string) (time.Duration, error) { return connectors.ParseDuration(v) }
 
 // physicalJoin plans a join: key expressions that are not plain columns are computed below
 // the join and dropped above it.

@@ -124,13 +124,13 @@ func init() {
 		}},
 		"sasl.client.callback.handler.class": {doc: "accepted only as " + mskClientCallbackHandler + " (MSK IAM configurations carry it)", field: func(c *Config, v string) error {
 			if v != mskClientCallbackHandler {
-				return fmt.Errorf("Java callback handlers are not supported; remove it (only %s is accepted)", mskClientCallbackHandler)
+				return fmt.Errorf("java callback handlers are not supported; remove it (only %s is accepted)", mskClientCallbackHandler)
 			}
 			return nil
 		}},
 		"sasl.login.callback.handler.class": {doc: "accepted only as " + mskLoginCallbackHandler + " with sasl.mechanism OAUTHBEARER, which then means AWS_MSK_IAM", field: func(c *Config, v string) error {
 			if v != mskLoginCallbackHandler {
-				return fmt.Errorf("Java callback handlers are not supported; remove it (only %s is accepted)", mskLoginCallbackHandler)
+				return fmt.Errorf("java callback handlers are not supported; remove it (only %s is accepted)", mskLoginCallbackHandler)
 			}
 			return nil
 		}},

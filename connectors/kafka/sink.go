@@ -57,7 +57,7 @@ func newTableSink(spec connectors.TableSpec, upsert bool) (*tableSink, error) {
 	s := &tableSink{name: spec.Name, topic: cfg.Topics[0], schema: spec.Schema, upsert: upsert,
 		exactly: cfg.DeliveryGuarantee == ExactlyOnce, interval: 5 * time.Second}
 	if v := strings.TrimSpace(spec.Options["sink.commit-interval"]); v != "" {
-		if s.interval, err = parseDuration(v); err != nil {
+		if s.interval, err = connectors.ParseDuration(v); err != nil {
 			return nil, fmt.Errorf("table '%s': 'sink.commit-interval': %v", spec.Name, err)
 		}
 	}

@@ -116,7 +116,7 @@ func newTableSource(spec connectors.TableSpec) (*tableSource, error) {
 	}
 	idle := 30 * time.Second
 	if v := strings.TrimSpace(spec.Options["source.idle-timeout"]); v != "" {
-		if idle, err = parseDuration(v); err != nil {
+		if idle, err = connectors.ParseDuration(v); err != nil {
 			return nil, fmt.Errorf("table '%s': 'source.idle-timeout': %v", spec.Name, err)
 		}
 	}
@@ -125,24 +125,6 @@ func newTableSource(spec connectors.TableSpec) (*tableSource, error) {
 
 func isText(t arrow.DataType) bool {
 	return t.ID() == arrow.STRING || t.ID() == arrow.BINARY || t.ID() == arrow.LARGE_STRING
-}
-
-// parseDuration reads '30 s', '500 ms', '1 min', '0' (milliseconds without a unit).
-func parseDuration(v string) (time.Duration, error) {
-	s := strings.ToLower(strings.ReplaceAll(v, " ", ""))
-	for _, u := range []struct {
-		suffix string
-		d      time.Duration
-	}{{"ms", time.Millisecond}, {"min", time.Minute}, {"s", time.Second}, {"h", time.Hour}, {"", time.Millisecond}} {
-		if strings.HasSuffix(s, u.suffix) {
-			var n float64
-			if _, err := fmt.Sscan(strings.TrimSuffix(s, u.suffix), &n); err != nil {
-				return 0, fmt.Errorf("bad duration '%s': write e.g. '30 s'", v)
-			}
-			return time.Duration(n * float64(u.d)), nil
-		}
-	}
-	return 0, fmt.Errorf("bad duration '%s'", v)
 }
 
 func (s *tableSource) Schema() *arrow.Schema { return s.spec.Schema }
