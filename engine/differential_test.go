@@ -720,18 +720,26 @@ func fmtRow(row []any, cs []diffCol) string {
 func diffRows(want, got [][]any, cs []diffCol) string {
 	sortRows(want, cs)
 	sortRows(got, cs)
+	return multisetDiff(want, got, cellsEqual,
+		func(a, b []any) int { return compareRow(a, b, cs) },
+		func(r []any) string { return fmtRow(r, cs) })
+}
+
+// multisetDiff lists the rows missing from got and the unexpected ones, both sorted by
+// compare; empty when they match.
+func multisetDiff(want, got [][]any, equal func(a, b any) bool, compare func(a, b []any) int, format func([]any) string) string {
 	var missing, extra []string
 	i, j := 0, 0
 	for i < len(want) || j < len(got) {
 		switch {
-		case i < len(want) && j < len(got) && slices.EqualFunc(want[i], got[j], cellsEqual):
+		case i < len(want) && j < len(got) && slices.EqualFunc(want[i], got[j], equal):
 			i++
 			j++
-		case j >= len(got) || (i < len(want) && compareRow(want[i], got[j], cs) <= 0):
-			missing = append(missing, fmtRow(want[i], cs))
+		case j >= len(got) || (i < len(want) && compare(want[i], got[j]) <= 0):
+			missing = append(missing, format(want[i]))
 			i++
 		default:
-			extra = append(extra, fmtRow(got[j], cs))
+			extra = append(extra, format(got[j]))
 			j++
 		}
 	}
@@ -740,19 +748,17 @@ func diffRows(want, got [][]any, cs []diffCol) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "want %d rows, got %d; %d missing, %d unexpected\n", len(want), len(got), len(missing), len(extra))
-	for k, s := range missing {
-		if k == 15 {
-			fmt.Fprintf(&b, "  ... %d more missing\n", len(missing)-k)
-			break
+	for _, part := range []struct {
+		sign, what string
+		rows       []string
+	}{{"-", "missing", missing}, {"+", "unexpected", extra}} {
+		for k, r := range part.rows {
+			if k == 15 {
+				fmt.Fprintf(&b, "  ... %d more %s\n", len(part.rows)-k, part.what)
+				break
+			}
+			fmt.Fprintf(&b, "  %s %s\n", part.sign, r)
 		}
-		fmt.Fprintf(&b, "  - %s\n", s)
-	}
-	for k, s := range extra {
-		if k == 15 {
-			fmt.Fprintf(&b, "  ... %d more unexpected\n", len(extra)-k)
-			break
-		}
-		fmt.Fprintf(&b, "  + %s\n", s)
 	}
 	return b.String()
 }

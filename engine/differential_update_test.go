@@ -1158,43 +1158,10 @@ func updCellsEqual(a, b any) bool {
 // updDiff returns a readable multiset difference (empty when equal, DOUBLEs within rounding).
 func updDiff(want, got [][]any, cs []updCol) string {
 	want, got = slices.Clone(want), slices.Clone(got)
-	slices.SortFunc(want, func(a, b []any) int { return updCompareRows(a, b, cs) })
-	slices.SortFunc(got, func(a, b []any) int { return updCompareRows(a, b, cs) })
-	var missing, extra []string
-	i, j := 0, 0
-	for i < len(want) || j < len(got) {
-		switch {
-		case i < len(want) && j < len(got) && slices.EqualFunc(want[i], got[j], updCellsEqual):
-			i++
-			j++
-		case j >= len(got) || (i < len(want) && updCompareRows(want[i], got[j], cs) <= 0):
-			missing = append(missing, fmtUpdRow(want[i], cs))
-			i++
-		default:
-			extra = append(extra, fmtUpdRow(got[j], cs))
-			j++
-		}
-	}
-	if len(missing) == 0 && len(extra) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "want %d rows, got %d; %d missing, %d unexpected\n", len(want), len(got), len(missing), len(extra))
-	for k, s := range missing {
-		if k == 12 {
-			fmt.Fprintf(&b, "  ... %d more missing\n", len(missing)-k)
-			break
-		}
-		fmt.Fprintf(&b, "  - %s\n", s)
-	}
-	for k, s := range extra {
-		if k == 12 {
-			fmt.Fprintf(&b, "  ... %d more unexpected\n", len(extra)-k)
-			break
-		}
-		fmt.Fprintf(&b, "  + %s\n", s)
-	}
-	return b.String()
+	compare := func(a, b []any) int { return updCompareRows(a, b, cs) }
+	slices.SortFunc(want, compare)
+	slices.SortFunc(got, compare)
+	return multisetDiff(want, got, updCellsEqual, compare, func(r []any) string { return fmtUpdRow(r, cs) })
 }
 
 // updLateReported sums the late-record lines of stderr; any other line fails the test.
