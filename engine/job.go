@@ -116,12 +116,12 @@ func (s *Session) buildJobTo(plan *planner.Plan, out batchSink, async bool) (*Jo
 type wire func(out exec.Emitter)
 
 // unary builds the operator of a one-input node over its built input.
-func (s *Session) unary(job *Job, input planner.PhysNode, make func(in *arrow.Schema) (exec.Operator, error)) (*arrow.Schema, wire, error) {
+func (s *Session) unary(job *Job, input planner.PhysNode, newOp func(in *arrow.Schema) (exec.Operator, error)) (*arrow.Schema, wire, error) {
 	in, connect, err := s.build(job, input)
 	if err != nil {
 		return nil, nil, err
 	}
-	op, err := make(in)
+	op, err := newOp(in)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -132,7 +132,7 @@ func (s *Session) unary(job *Job, input planner.PhysNode, make func(in *arrow.Sc
 }
 
 // binary builds a two-input operator over its built inputs.
-func (s *Session) binary(job *Job, left, right planner.PhysNode, make func(l, r *arrow.Schema) (exec.BinaryOperator, error)) (*arrow.Schema, wire, error) {
+func (s *Session) binary(job *Job, left, right planner.PhysNode, newOp func(l, r *arrow.Schema) (exec.BinaryOperator, error)) (*arrow.Schema, wire, error) {
 	l, lc, err := s.build(job, left)
 	if err != nil {
 		return nil, nil, err
@@ -141,7 +141,7 @@ func (s *Session) binary(job *Job, left, right planner.PhysNode, make func(l, r 
 	if err != nil {
 		return nil, nil, err
 	}
-	op, err := make(l, r)
+	op, err := newOp(l, r)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -42,7 +42,6 @@ type tableSink struct {
 	lastTxn     time.Time
 	mu          sync.Mutex
 	recs        []*kgo.Record
-	buf         []byte
 }
 
 func newTableSink(spec connectors.TableSpec, upsert bool) (*tableSink, error) {
