@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -54,7 +55,9 @@ type TableSpec struct {
 	PrimaryKey []int
 	// BadRecords receives records that do not decode. Never nil.
 	BadRecords BadRecordHandler
-	Mem        memory.Allocator
+	// Job is shared by the sources and sinks of one job; nil outside a job.
+	Job *JobShared
+	Mem memory.Allocator
 }
 
 // Source reads a table.
@@ -199,4 +202,29 @@ func (f *Factory) CheckOptions(opts map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// JobShared lets the connectors of one job find each other: a Kafka sink commits the
+// offsets of the job's Kafka sources inside its transaction. Values are kept by key, in the
+// order added. Safe for concurrent use.
+type JobShared struct {
+	mu sync.Mutex
+	m  map[string][]any
+}
+
+// NewJobShared makes an empty registry for one job.
+func NewJobShared() *JobShared { return &JobShared{m: map[string][]any{}} }
+
+// Add records v under key.
+func (j *JobShared) Add(key string, v any) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.m[key] = append(j.m[key], v)
+}
+
+// All lists what was added under key.
+func (j *JobShared) All(key string) []any {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]any(nil), j.m[key]...)
 }

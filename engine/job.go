@@ -26,6 +26,7 @@ type Job struct {
 	Stats   *Stats
 	closers []func() error
 	ended   bool // the root emitted KindEnd
+	shared  *connectors.JobShared
 }
 
 // jobSource is one source with the entry of the operators it feeds.
@@ -74,12 +75,16 @@ type batchSink interface {
 // buildJob turns a physical plan into a runnable job. Results go to out, written on their
 // own goroutine (asyncSink) except for driven jobs (ManualJob), whose caller reads them
 // synchronously.
-func (s *Session) buildJob(plan *planner.Plan, out batchSink) (*Job, error) {
-	return s.buildJobTo(plan, out, true)
+func (s *Session) buildJob(plan *planner.Plan, out batchSink, shared *connectors.JobShared) (*Job, error) {
+	return s.buildJobTo(plan, out, true, shared)
 }
 
-func (s *Session) buildJobTo(plan *planner.Plan, out batchSink, async bool) (*Job, error) {
-	job := &Job{Stats: &Stats{}}
+// buildJobTo builds the job; shared (nil: a fresh one) is what its sources and sinks share.
+func (s *Session) buildJobTo(plan *planner.Plan, out batchSink, async bool, shared *connectors.JobShared) (*Job, error) {
+	if shared == nil {
+		shared = connectors.NewJobShared()
+	}
+	job := &Job{Stats: &Stats{}, shared: shared}
 	job.Stats.Watermark.Store(exec.MinWatermark)
 	connect, err := s.buildNode(job, plan.Root)
 	if err != nil {
@@ -276,7 +281,7 @@ func (s *Session) buildScan(job *Job, x *planner.PhysScan) (*arrow.Schema, wire,
 	}
 	bad := s.badRecordHandler(t, job)
 	src, err := t.Connector.NewSource(connectors.TableSpec{
-		Name: t.Name, Schema: srcSchema, Columns: physicalNames, Metadata: metadata, Options: s.resolvePaths(t.Options), BatchSize: s.BatchSize, BadRecords: bad, Mem: s.mem,
+		Name: t.Name, Schema: srcSchema, Columns: physicalNames, Metadata: metadata, Options: s.resolvePaths(t.Options), BatchSize: s.BatchSize, BadRecords: bad, Job: job.shared, Mem: s.mem,
 	})
 	if err != nil {
 		return nil, nil, err // connectors name the table in their errors

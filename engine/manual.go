@@ -71,7 +71,7 @@ func (s *Session) StartManual(q *parser.Query, out *bytes.Buffer, materialize bo
 	if materialize {
 		rw.view = newMaterialized()
 	}
-	job, err := s.buildJobTo(plan, rw, false)
+	job, err := s.buildJobTo(plan, rw, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +247,7 @@ func (m *ManualJob) Restart() error {
 			return err
 		}
 	}
-	job, err := m.s.buildJobTo(m.plan, m.out, false)
+	job, err := m.s.buildJobTo(m.plan, m.out, false, nil)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 // openSink opens the connector sink of a table for its physical columns.
-func (s *Session) openSink(t *planner.Table) (connectors.Sink, error) {
+func (s *Session) openSink(t *planner.Table, shared *connectors.JobShared) (connectors.Sink, error) {
 	if t.Connector.NewSink == nil {
 		return nil, fmt.Errorf("connector '%s' of table '%s' can only be read, not written", t.Connector.Name, t.Name)
 	}
@@ -30,7 +30,7 @@ func (s *Session) openSink(t *planner.Table) (connectors.Sink, error) {
 		}
 	}
 	return t.Connector.NewSink(connectors.TableSpec{
-		Name: t.Name, Schema: schema, Options: t.Options, BatchSize: s.BatchSize, PrimaryKey: pk,
+		Name: t.Name, Schema: schema, Options: t.Options, BatchSize: s.BatchSize, PrimaryKey: pk, Job: shared,
 		BadRecords: nil, Mem: s.mem,
 	})
 }
@@ -59,7 +59,7 @@ func (s *Session) openSideTable(name, option string, from *planner.Table) (*side
 	if t == nil {
 		return nil, fmt.Errorf("table '%s' names '%s' = '%s', but no such table exists; create it first (CREATE TABLE %s (...) WITH ('connector' = 'filesystem', ...))", from.Name, option, name, name)
 	}
-	sink, err := s.openSink(t)
+	sink, err := s.openSink(t, nil)
 	if err != nil {
 		return nil, err
 	}

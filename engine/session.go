@@ -126,7 +126,7 @@ func (s *Session) runQuery(ctx context.Context, q *parser.Query) error {
 		status = &statusLine{w: s.Progress}
 		out = statusAware{out, status}
 	}
-	job, err := s.buildJob(plan, out)
+	job, err := s.buildJob(plan, out, nil)
 	if err != nil {
 		return s.Planner.ErrAt(q.Pos, "", "%v", err)
 	}
@@ -158,11 +158,12 @@ func (s *Session) runInserts(ctx context.Context, inserts []*parser.Insert) erro
 			return err
 		}
 		t := plan.Root.Table
-		sink, err := s.openSink(t)
+		shared := connectors.NewJobShared()
+		sink, err := s.openSink(t, shared)
 		if err != nil {
 			return s.Planner.ErrAt(ins.Pos, "", "%v", err)
 		}
-		job, err := s.buildJob(plan, tableSink{sink})
+		job, err := s.buildJob(plan, tableSink{sink}, shared)
 		if err != nil {
 			sink.Close()
 			return s.Planner.ErrAt(ins.Pos, "", "%v", err)

@@ -34,6 +34,8 @@ type tableSink struct {
 	schema  *arrow.Schema
 	upsert  bool
 	exactly bool
+	job     *connectors.JobShared // the job's Kafka sources tell where their reads ended
+	brokers string
 	// valueCols, when not nil, are the columns of the value ('value.fields-include' =
 	// 'EXCEPT_KEY'); valueSchema is their schema.
 	valueCols   []int
@@ -53,7 +55,7 @@ func newTableSink(spec connectors.TableSpec, upsert bool) (*tableSink, error) {
 	if len(cfg.Topics) != 1 {
 		return nil, fmt.Errorf("table '%s': a Kafka sink writes one 'topic'", spec.Name)
 	}
-	s := &tableSink{name: spec.Name, topic: cfg.Topics[0], schema: spec.Schema, upsert: upsert,
+	s := &tableSink{name: spec.Name, topic: cfg.Topics[0], schema: spec.Schema, upsert: upsert, job: spec.Job, brokers: brokerKey(cfg),
 		exactly: cfg.DeliveryGuarantee == ExactlyOnce, interval: 5 * time.Second}
 	if v := strings.TrimSpace(spec.Options["sink.commit-interval"]); v != "" {
 		if s.interval, err = connectors.ParseDuration(v); err != nil {
@@ -226,7 +228,9 @@ func (s *tableSink) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if s.exactly {
-		if err := s.w.Commit(ctx); err != nil {
+		// The last transaction also moves the consumer groups of the job's Kafka sources
+		// that read to their bounded end: output and input position commit together.
+		if err := s.w.CommitWithOffsets(ctx, finishedGroups(s.job, s.brokers)); err != nil {
 			return fmt.Errorf("table '%s': committing the Kafka transaction: %v", s.name, err)
 		}
 		return nil

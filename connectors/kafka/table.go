@@ -78,6 +78,8 @@ type tableSource struct {
 	value  connectors.TableSpec
 	cfg    *Config
 	idle   time.Duration
+	// progress tells the job's exactly-once Kafka sinks where a bounded read ended.
+	progress *sourceProgress
 }
 
 func newTableSource(spec connectors.TableSpec) (*tableSource, error) {
@@ -120,7 +122,12 @@ func newTableSource(spec connectors.TableSpec) (*tableSource, error) {
 			return nil, fmt.Errorf("table '%s': 'source.idle-timeout': %v", spec.Name, err)
 		}
 	}
-	return &tableSource{spec: spec, layout: l, value: value, cfg: cfg, idle: idle}, nil
+	src := &tableSource{spec: spec, layout: l, value: value, cfg: cfg, idle: idle}
+	if spec.Job != nil && cfg.GroupID != "" {
+		src.progress = &sourceProgress{brokers: brokerKey(cfg), group: cfg.GroupID}
+		spec.Job.Add(progressKey, src.progress)
+	}
+	return src, nil
 }
 
 func isText(t arrow.DataType) bool {
@@ -204,6 +211,9 @@ func (s *tableSource) Run(ctx context.Context, out exec.Emitter) error {
 				if err := s.flush(int32(i), in, out); err != nil {
 					return err
 				}
+			}
+			if s.progress != nil {
+				s.progress.finish(r.Offsets())
 			}
 			return out.Emit(exec.EndMessage())
 		}
