@@ -24,6 +24,9 @@ import (
 type BadRecord struct {
 	Table    string
 	Position string // "file:line", "topic/partition/offset", ...
+	// Split names the source partition ("topic/partition") of a partitioned source, so
+	// that bad records are counted per partition; "" otherwise.
+	Split string
 	Reason   string
 	Raw      []byte
 }

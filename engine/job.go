@@ -27,6 +27,8 @@ type Job struct {
 	closers []func() error
 	ended   bool // the root emitted KindEnd
 	shared  *connectors.JobShared
+	// badSplits counts bad records per source partition.
+	badSplits splitCounts
 }
 
 // jobSource is one source with the entry of the operators it feeds.

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
@@ -93,6 +94,33 @@ type badRecords struct {
 	err   error
 }
 
+// splitCounts counts bad records per source partition (BadRecord.Split).
+type splitCounts struct {
+	mu sync.Mutex
+	n  map[string]int64
+}
+
+func (c *splitCounts) add(split string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int64{}
+	}
+	c.n[split]++
+}
+
+// String lists the counts, e.g. "bids/0: 3, bids/2: 1"; "" when there are none.
+func (c *splitCounts) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var parts []string
+	for k, v := range c.n {
+		parts = append(parts, fmt.Sprintf("%s: %d", k, v))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
 func (s *Session) badRecordHandler(t *planner.Table, job *Job) connectors.BadRecordHandler {
 	h := &badRecords{s: s, table: t, job: job, fail: strings.EqualFold(t.Options["format.on-error"], "fail")}
 	if name := t.Options["errors.sink"]; name != "" {
@@ -106,6 +134,9 @@ func (s *Session) badRecordHandler(t *planner.Table, job *Job) connectors.BadRec
 
 func (h *badRecords) BadRecord(r connectors.BadRecord) error {
 	h.job.Stats.BadRecords.Add(1)
+	if r.Split != "" {
+		h.job.badSplits.add(r.Split)
+	}
 	if h.fail {
 		return fmt.Errorf("table '%s': bad record at %s: %s ('format.on-error' = 'fail')", h.table.Name, r.Position, r.Reason)
 	}

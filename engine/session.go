@@ -219,6 +219,9 @@ func (s *Session) finish(j *Job, err error) error {
 		if j.table != nil && j.table.Options["errors.sink"] != "" {
 			where = "written to table '" + j.table.Options["errors.sink"] + "'"
 		}
+		if per := j.badSplits.String(); per != "" {
+			where = "per partition " + per + "; " + where
+		}
 		s.warnf("eddy: %d bad record(s) skipped in table '%s' (%s)\n", n, j.Name, where)
 	}
 	return err

@@ -268,7 +268,8 @@ func (s *tableSource) Run(ctx context.Context, out exec.Emitter) error {
 func (s *tableSource) decode(in *partitionInput, rec *kgo.Record) error {
 	bad := func(what string, err error, raw []byte) error {
 		return s.spec.BadRecords.BadRecord(connectors.BadRecord{
-			Table: s.spec.Name, Position: fmt.Sprintf("%s/%d/%d", rec.Topic, rec.Partition, rec.Offset), Reason: what + err.Error(), Raw: raw,
+			Table: s.spec.Name, Position: fmt.Sprintf("%s/%d/%d", rec.Topic, rec.Partition, rec.Offset), Split: fmt.Sprintf("%s/%d", rec.Topic, rec.Partition),
+			Reason: what + err.Error(), Raw: raw,
 		})
 	}
 	// The parts that can fail go first, so that a bad part leaves nothing behind.
