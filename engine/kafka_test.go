@@ -234,3 +234,22 @@ INSERT INTO dst SELECT id FROM src;
 	require.Len(t, got, 150, "the second run read only the 50 new records")
 	require.Len(t, seen, 150, "no record twice")
 }
+
+// TestKafkaFailOnBadRecord: with 'format.on-error' = 'fail' a bad record stops the job with
+// its topic/partition/offset.
+func TestKafkaFailOnBadRecord(t *testing.T) {
+	addr := testpeer.StartKafka(t, 1, "in")
+	testpeer.KcatProduce(t, addr, "in", []string{`{"id":1}`, `{"id":`, `{"id":3}`}, false)
+	s := NewSession()
+	s.Stdout, s.Stderr = &bytes.Buffer{}, &lockedBuffer{}
+	script := fmt.Sprintf(`
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'kafka', 'topic' = 'in', 'properties.bootstrap.servers' = '%s',
+  'scan.bounded.mode' = 'latest-offset', 'format' = 'json', 'format.on-error' = 'fail');
+SELECT * FROM src;
+`, addr)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := s.RunScript(ctx, "job.sql", script)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "bad record at in/0/1")
+}
