@@ -76,15 +76,17 @@ const (
 	FormatCSV       Format = "csv"
 	FormatTable     Format = "table"
 	FormatChangelog Format = "changelog"
+	// FormatNone counts rows and prints nothing: a blackhole, for benchmarks.
+	FormatNone Format = "none"
 )
 
 // ParseFormat validates a --format value.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(s)); f {
-	case FormatJSON, FormatCSV, FormatTable, FormatChangelog:
+	case FormatJSON, FormatCSV, FormatTable, FormatChangelog, FormatNone:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown format %q; formats: json, csv, table, changelog", s)
+	return "", fmt.Errorf("unknown format %q; formats: json, csv, table, changelog, none", s)
 }
 
 // resultWriter prints the batches of one query to w in a format. Writes are buffered;
@@ -202,6 +204,10 @@ func isNumeric(t arrow.DataType) bool {
 func (rw *resultWriter) Write(b arrow.RecordBatch, kinds []exec.RowKind) error {
 	if rw.view != nil {
 		rw.view.apply(b, kinds)
+		return nil
+	}
+	if rw.format == FormatNone {
+		rw.rows += b.NumRows()
 		return nil
 	}
 	rw.header()

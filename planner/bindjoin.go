@@ -135,6 +135,14 @@ func sideOf(e expr.Expr, nLeft int) int {
 
 // splitJoinCondition fills the join's keys, time bounds or window columns and residual.
 func (b *binder) splitJoinCondition(j *Join, on ast.ExprNode, eb *exprBinder) error {
+	if err := splitJoin(j); err != nil {
+		return eb.errAt(on, "check the bounds of the time condition", "%v", err)
+	}
+	return nil
+}
+
+// splitJoin fills the join's keys, time bounds or window columns and residual from Cond.
+func splitJoin(j *Join) error {
 	ls, rs := j.Left.Schema(), j.Right.Schema()
 	nl := len(ls)
 	toRight := make([]int, nl+len(rs))
@@ -210,7 +218,7 @@ func (b *binder) splitJoinCondition(j *Join, on ast.ExprNode, eb *exprBinder) er
 			j.Lower, j.Upper = lower, upper
 			j.Residual = andAll(other)
 			if lower > upper {
-				return eb.errAt(on, "check the bounds of the time condition", "the time condition of this interval join can never hold (right - left time in [%d ms, %d ms])", lower, upper)
+				return fmt.Errorf("the time condition of this interval join can never hold (right - left time in [%d ms, %d ms])", lower, upper)
 			}
 			return nil
 		}

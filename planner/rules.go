@@ -20,6 +20,7 @@ var Rules = []Rule{
 	{Name: "MergeFilters", Apply: transformUp(mergeFilters)},
 	{Name: "PushFilterThroughProject", Apply: transformUp(pushFilterThroughProject)},
 	{Name: "RowNumberToRank", Apply: transformUp(rowNumberToRank)},
+	{Name: "PushFilterIntoJoin", Apply: transformUp(pushFilterIntoJoin)},
 	{Name: "PushFilterBelowWindow", Apply: transformUp(pushFilterBelowWindow)},
 	{Name: "MergeFilters", Apply: transformUp(mergeFilters)},
 	{Name: "PushFilterIntoScan", Apply: transformUp(pushFilterIntoScan)},
@@ -442,4 +443,48 @@ func remapAggs(aggs []exec.AggSpec, m []int) []exec.AggSpec {
 		}
 	}
 	return out
+}
+
+// pushFilterIntoJoin moves a WHERE over an inner regular join into it: a condition on one
+// side filters that side's input, one on both sides joins the condition (where its
+// equalities become join keys and time bounds may make it an interval join), so that
+// `FROM a, b WHERE a.id = b.a_id` is not a cross join.
+func pushFilterIntoJoin(n Node) (Node, bool) {
+	f, ok := n.(*Filter)
+	if !ok {
+		return n, false
+	}
+	j, ok := f.Input.(*Join)
+	if !ok || j.Type != InnerJoin || j.Kind != RegularJoin {
+		return n, false
+	}
+	nl := len(j.Left.Schema())
+	toRight := make([]int, nl+len(j.Right.Schema()))
+	for i := range toRight {
+		toRight[i] = i - nl
+	}
+	nj := *j
+	var keep []expr.Expr
+	for _, c := range conjuncts(f.Pred) {
+		if !deterministic(c) {
+			keep = append(keep, c)
+			continue
+		}
+		switch sideOf(c, nl) {
+		case 1:
+			nj.Left = &Filter{Input: nj.Left, Pred: c}
+		case 2:
+			nj.Right = &Filter{Input: nj.Right, Pred: remap(c, toRight)}
+		default:
+			nj.Cond = and(nj.Cond, c)
+		}
+	}
+	nj.LeftKeys, nj.RightKeys, nj.Residual = nil, nil, nil
+	if err := splitJoin(&nj); err != nil {
+		return n, false
+	}
+	if len(keep) == 0 {
+		return &nj, true
+	}
+	return &Filter{Input: &nj, Pred: andAll(keep)}, true
 }
