@@ -87,7 +87,7 @@ func (s statusAware) Flush() error {
 // watchProgress redraws the status line while jobs run: records in and their rate, records
 // out, the watermark, late and bad records, elapsed time. The returned func stops it and
 // clears the line.
-func watchProgress(status *statusLine, jobs []*Job) func() {
+func (s *Session) watchProgress(status *statusLine, jobs []*Job) func() {
 	if status == nil {
 		return func() {}
 	}
@@ -118,7 +118,7 @@ func watchProgress(status *statusLine, jobs []*Job) func() {
 				}
 				rate := float64(in-lastIn) / now.Sub(last).Seconds()
 				lastIn, last = in, now
-				status.set(fmt.Sprintf("%s in (%s/s) · %s out · watermark %s · late %d · bad %d · %s",
+				status.set(progressBar(s.ProgressLabel, in, s.ProgressTotal) + fmt.Sprintf("%s in (%s/s) · %s out · watermark %s · late %d · bad %d · %s",
 					group(in), group(int64(rate)), group(out), fmtMillis(wm), late, bad, now.Sub(start).Truncate(100*time.Millisecond)))
 			}
 		}
@@ -143,4 +143,19 @@ func group(n int64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// progressBar draws "label [#####.....]  52% " for done of total; "" without a total.
+func progressBar(label string, done, total int64) string {
+	if total <= 0 {
+		return ""
+	}
+	const width = 20
+	frac := min(float64(done)/float64(total), 1)
+	n := int(frac * width)
+	bar := strings.Repeat("#", n) + strings.Repeat(".", width-n)
+	if label != "" {
+		label += " "
+	}
+	return fmt.Sprintf("%s[%s] %3.0f%% · ", label, bar, frac*100)
 }

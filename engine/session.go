@@ -31,6 +31,10 @@ type Session struct {
 	Stderr    io.Writer
 	// Progress, when set (a terminal), shows a live status line while a job runs.
 	Progress io.Writer
+	// ProgressTotal, when positive, is how many records the job will read: the status line
+	// then starts with a progress bar, labelled ProgressLabel.
+	ProgressTotal int64
+	ProgressLabel string
 	mem      memory.Allocator
 	stderrMu sync.Mutex
 	// scriptDir is the folder of the script being run, where relative source paths that do
@@ -130,7 +134,7 @@ func (s *Session) runQuery(ctx context.Context, q *parser.Query) error {
 	if err != nil {
 		return s.Planner.ErrAt(q.Pos, "", "%v", err)
 	}
-	stop := watchProgress(status, []*Job{job})
+	stop := s.watchProgress(status, []*Job{job})
 	err = job.Run(ctx)
 	stop()
 	return s.finish(job, err)
@@ -174,7 +178,7 @@ func (s *Session) runInserts(ctx context.Context, inserts []*parser.Insert) erro
 	if s.Progress != nil {
 		status = &statusLine{w: s.Progress}
 	}
-	stop := watchProgress(status, jobs)
+	stop := s.watchProgress(status, jobs)
 	if len(jobs) == 1 {
 		err := jobs[0].Run(ctx)
 		stop()

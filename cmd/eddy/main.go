@@ -26,11 +26,14 @@ const usage = `eddy — streaming SQL over files, generators, Kafka and Kinesis.
 Usage:
   eddy run FILE.sql [flags]     run a SQL script; SELECT rows go to stdout
   eddy run -e 'SQL' [flags]     run SQL given on the command line
+  eddy bench nexmark [--queries q0,q5] [--events N] [--json]
+                                run the Nexmark benchmark on the built-in generator
   eddy version                  print the version
   eddy help                     show this help
 
 Flags of run:
-  --format json|csv|table|changelog   how SELECT rows are printed (default json:
+  --format json|csv|table|changelog|none
+                                      how SELECT rows are printed (default json:
                                       one object a line, keys in select order; an
                                       updating result adds "op": +I, -U, +U, -D;
                                       table prints the materialized result)
@@ -77,6 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "run":
 		return runCmd(args[1:], stdout, stderr)
+	case "bench":
+		return benchCmd(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "eddy: unknown command %q\n\n%s", args[0], usage)
 	return 2
