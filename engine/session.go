@@ -35,8 +35,8 @@ type Session struct {
 	// then starts with a progress bar, labelled ProgressLabel.
 	ProgressTotal int64
 	ProgressLabel string
-	mem      memory.Allocator
-	stderrMu sync.Mutex
+	mem           memory.Allocator
+	stderrMu      sync.Mutex
 	// scriptDir is the folder of the script being run, where relative source paths that do
 	// not exist from the working directory are looked up too.
 	scriptDir string
