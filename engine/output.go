@@ -137,6 +137,9 @@ func (rw *resultWriter) header() {
 	rw.rule()
 }
 
+// maxTableWidth caps the width a materialized table gives a column for its values.
+const maxTableWidth = 60
+
 // typeWidth is the display width of a column, as Flink's tableau mode fixes it per type.
 func typeWidth(t arrow.DataType) int {
 	switch t.ID() {
@@ -260,9 +263,16 @@ func (rw *resultWriter) Flush() error { return rw.w.Flush() }
 
 // Close ends the output (the table's closing rule and row count) and flushes.
 func (rw *resultWriter) Close() error {
-	if rw.view != nil {
+	if rw.view != nil && rw.format == FormatTable {
+		rows := rw.view.rows()
+		// The whole table is known: size the columns to their values (up to a limit).
+		for _, row := range rows {
+			for i, c := range row {
+				rw.widths[i] = max(rw.widths[i], min(utf8.RuneCountInString(c), maxTableWidth))
+			}
+		}
 		rw.header()
-		for _, row := range rw.view.rows() {
+		for _, row := range rows {
 			rw.line(nil, func(c int) string { return row[c] })
 			rw.rows++
 		}
