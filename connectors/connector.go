@@ -26,9 +26,9 @@ type BadRecord struct {
 	Position string // "file:line", "topic/partition/offset", ...
 	// Split names the source partition ("topic/partition") of a partitioned source, so
 	// that bad records are counted per partition; "" otherwise.
-	Split string
-	Reason   string
-	Raw      []byte
+	Split  string
+	Reason string
+	Raw    []byte
 }
 
 // BadRecordHandler receives every bad record of a source. It returns a non-nil error when
