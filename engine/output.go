@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -57,7 +59,9 @@ func (v *materialized) apply(b arrow.RecordBatch, kinds []exec.RowKind) {
 	}
 }
 
-// rows lists the rows present, each as often as it is present.
+// rows lists the rows present, each as often as it is present, sorted column by column
+// (numbers by value, NULL first), so that the table does not depend on the order the
+// changelog arrived in.
 func (v *materialized) rows() [][]string {
 	var out [][]string
 	for i, cells := range v.order {
@@ -65,7 +69,37 @@ func (v *materialized) rows() [][]string {
 			out = append(out, cells)
 		}
 	}
+	sort.SliceStable(out, func(i, j int) bool {
+		for c := range out[i] {
+			if d := compareCells(out[i][c], out[j][c]); d != 0 {
+				return d < 0
+			}
+		}
+		return false
+	})
 	return out
+}
+
+// compareCells orders two printed values: NULL first, numbers by value, text as text.
+func compareCells(a, b string) int {
+	if a == b {
+		return 0
+	}
+	if a == "<NULL>" {
+		return -1
+	}
+	if b == "<NULL>" {
+		return 1
+	}
+	fa, ea := strconv.ParseFloat(a, 64)
+	fb, eb := strconv.ParseFloat(b, 64)
+	if ea == nil && eb == nil && fa != fb {
+		if fa < fb {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a, b)
 }
 
 // Format is how a query's rows are printed.
