@@ -613,28 +613,39 @@ func parseEddyRows(t *testing.T, out string, cs []diffCol) [][]any {
 
 func readValue(t *testing.T, c diffCol, v any, line string) any {
 	t.Helper()
+	return jsonCell(t, c.kind, c.name, v, line)
+}
+
+// jsonCell reads one value of eddy's JSON output back by its column kind ('S' STRING, 'T'
+// TIMESTAMP(3), 'I' BIGINT, else DOUBLE), checking that it prints as the contract says.
+func jsonCell(t *testing.T, kind byte, name string, v any, where string) any {
+	t.Helper()
 	if v == nil {
 		return nil
 	}
-	switch c.kind {
+	switch kind {
+	case 'S':
+		s, ok := v.(string)
+		require.True(t, ok, "%s: STRING must print as a string: %s", name, where)
+		return s
 	case colTS:
 		s, ok := v.(string)
-		require.True(t, ok, "%s: TIMESTAMP(3) must print as a string: %s", c.name, line)
+		require.True(t, ok, "%s: TIMESTAMP(3) must print as a string: %s", name, where)
 		tm, err := time.Parse(diffTSUnits, s)
-		require.NoError(t, err, "%s: %s", c.name, line)
-		require.Equal(t, s, tm.Format(diffTSUnits), "%s: not in the contract's format: %s", c.name, line)
+		require.NoError(t, err, "%s: %s", name, where)
+		require.Equal(t, s, tm.Format(diffTSUnits), "%s: not in the contract's format: %s", name, where)
 		return tm.UnixMilli()
 	case colI64:
 		n, ok := v.(json.Number)
-		require.True(t, ok, "%s: BIGINT must print as a number: %s", c.name, line)
+		require.True(t, ok, "%s: BIGINT must print as a number: %s", name, where)
 		i, err := n.Int64()
-		require.NoError(t, err, "%s: BIGINT must print as a JSON integer: %s", c.name, line)
+		require.NoError(t, err, "%s: BIGINT must print as a JSON integer: %s", name, where)
 		return i
 	default:
 		n, ok := v.(json.Number)
-		require.True(t, ok, "%s: DOUBLE must print as a number: %s", c.name, line)
+		require.True(t, ok, "%s: DOUBLE must print as a number: %s", name, where)
 		f, err := n.Float64()
-		require.NoError(t, err, "%s: %s", c.name, line)
+		require.NoError(t, err, "%s: %s", name, where)
 		return f
 	}
 }

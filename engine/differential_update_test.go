@@ -956,34 +956,7 @@ func parseUpdLines(t *testing.T, out string, cs []updCol, updating bool) []updLi
 
 func updValue(t *testing.T, c updCol, v any, where string) any {
 	t.Helper()
-	if v == nil {
-		return nil
-	}
-	switch c.kind {
-	case ukStr:
-		s, ok := v.(string)
-		require.True(t, ok, "%s: STRING must print as a string: %s", c.name, where)
-		return s
-	case ukTS:
-		s, ok := v.(string)
-		require.True(t, ok, "%s: TIMESTAMP(3) must print as a string: %s", c.name, where)
-		tm, err := time.Parse(updTSFmt, s)
-		require.NoError(t, err, "%s: %s", c.name, where)
-		require.Equal(t, s, tm.Format(updTSFmt), "%s: not in the contract's format: %s", c.name, where)
-		return tm.UnixMilli()
-	case ukInt:
-		n, ok := v.(json.Number)
-		require.True(t, ok, "%s: BIGINT must print as a number: %s", c.name, where)
-		i, err := n.Int64()
-		require.NoError(t, err, "%s: BIGINT must print as a JSON integer: %s", c.name, where)
-		return i
-	default:
-		n, ok := v.(json.Number)
-		require.True(t, ok, "%s: DOUBLE must print as a number: %s", c.name, where)
-		f, err := n.Float64()
-		require.NoError(t, err, "%s: %s", c.name, where)
-		return f
-	}
+	return jsonCell(t, c.kind, c.name, v, where)
 }
 
 // updCanon is a row's exact identity (floats by their exact value).
