@@ -304,24 +304,33 @@ func timeBound(c expr.Expr, lt, rt int) (lo, hi int64, ok bool) {
 		rd, ld = ad, zd
 	case ac == lt && zc == rt:
 		rd, ld = zd, ad
-		op = map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}[op]
+		op = flipComparison(op)
 	default:
 		return 0, 0, false
 	}
 	// right - left  op  ld - rd
-	d := ld - rd
-	lo, hi = minInt64, maxInt64
+	return rangeOf(op, ld-rd, minInt64)
+}
+
+// flipComparison is the comparison with its sides swapped: a < b is b > a.
+func flipComparison(op string) string {
+	return map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}[op]
+}
+
+// rangeOf reads `x op v` as the range [lo, hi] of x (inclusive), starting from [floor, max].
+func rangeOf(op string, v, floor int64) (lo, hi int64, ok bool) {
+	lo, hi = floor, maxInt64
 	switch op {
 	case "=":
-		lo, hi = d, d
+		lo, hi = v, v
 	case ">=":
-		lo = d
+		lo = v
 	case ">":
-		lo = d + 1
+		lo = v + 1
 	case "<=":
-		hi = d
+		hi = v
 	case "<":
-		hi = d - 1
+		hi = v - 1
 	default:
 		return 0, 0, false
 	}

@@ -211,7 +211,7 @@ func rowNumberBound(c expr.Expr, rn int) (lo, hi int64, ok bool) {
 	col, lit := call.Args[0], call.Args[1]
 	if _, isCol := col.(*expr.Column); !isCol {
 		col, lit = lit, col
-		op = map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}[op]
+		op = flipComparison(op)
 	}
 	cc, isCol := col.(*expr.Column)
 	l, isLit := lit.(*expr.Literal)
@@ -222,20 +222,5 @@ func rowNumberBound(c expr.Expr, rn int) (lo, hi int64, ok bool) {
 	if !isInt {
 		return 0, 0, false
 	}
-	lo, hi = 1, maxInt64
-	switch op {
-	case "<=":
-		hi = v
-	case "<":
-		hi = v - 1
-	case "=":
-		lo, hi = v, v
-	case ">=":
-		lo = v
-	case ">":
-		lo = v + 1
-	default:
-		return 0, 0, false
-	}
-	return lo, hi, true
+	return rangeOf(op, v, 1)
 }
