@@ -75,12 +75,10 @@ func (w *WatermarkAssigner) Process(m Message, out Emitter) error {
 		}
 		return w.forward(out)
 	case KindSplits:
-		if w.splits == nil {
-			w.splits = make([]splitWatermark, m.Split)
-			for i := range w.splits {
-				w.splits[i].wm = MinWatermark
-			}
-		}
+		// A source may announce more partitions later (Kinesis resharding adds child
+		// shards): the new ones start at MinWatermark and hold the watermark until they
+		// deliver or go idle. An announcement never removes partitions.
+		w.growSplits(int(m.Split))
 		return nil
 	case KindIdle:
 		if int(m.Split) < len(w.splits) && !w.splits[m.Split].idle {
@@ -108,9 +106,7 @@ type splitWatermark struct {
 // splitRows walks a batch of partition s: each row gets the source's watermark (the minimum
 // over its active partitions) just before it; the row then raises its partition's.
 func (w *WatermarkAssigner) splitRows(s int32, vals arrow.Array, ts, rowWM []int64) {
-	if int(s) >= len(w.splits) { // a partition the source did not announce
-		w.splits = append(w.splits, make([]splitWatermark, int(s)+1-len(w.splits))...)
-	}
+	w.growSplits(int(s) + 1) // a partition the source did not announce
 	sp := &w.splits[s]
 	if sp.idle {
 		sp.idle = false
@@ -123,6 +119,13 @@ func (w *WatermarkAssigner) splitRows(s int32, vals arrow.Array, ts, rowWM []int
 				w.advance()
 			}
 		}
+	}
+}
+
+// growSplits makes sure there are at least n partitions; new ones have seen nothing.
+func (w *WatermarkAssigner) growSplits(n int) {
+	for len(w.splits) < n {
+		w.splits = append(w.splits, splitWatermark{wm: MinWatermark})
 	}
 }
 

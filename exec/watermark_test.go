@@ -68,3 +68,54 @@ func TestWatermarkAssignerSplits(t *testing.T) {
 	batch(1, 50)
 	require.Equal(t, []int64{5, 20, 25, 30}, wms, "min(40, 50, 30)")
 }
+
+// TestWatermarkAssignerSplitsGrow: a source that announces more partitions while running
+// (Kinesis resharding) holds the watermark until the new ones deliver; a finished parent
+// marked idle stops holding it back, and its children's rows are not late.
+func TestWatermarkAssignerSplitsGrow(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "ts", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil)
+	wa, err := NewWatermarkAssigner(schema, &expr.Column{Index: 0, Name: "ts", T: arrow.PrimitiveTypes.Int64}, mem)
+	require.NoError(t, err)
+	var wms []int64
+	var rowWMs [][]int64
+	out := EmitFunc(func(m Message) error {
+		switch m.Kind {
+		case KindWatermark:
+			wms = append(wms, m.Watermark)
+		case KindBatch:
+			rowWMs = append(rowWMs, m.RowWatermarks)
+		}
+		return nil
+	})
+	batch := func(split int32, ts ...int64) {
+		b := array.NewInt64Builder(mem)
+		defer b.Release()
+		b.AppendValues(ts, nil)
+		col := b.NewArray()
+		defer col.Release()
+		rec := array.NewRecordBatch(schema, []arrow.Array{col}, int64(len(ts)))
+		defer rec.Release()
+		m := BatchMessage(rec, nil)
+		m.Split = split
+		require.NoError(t, wa.Process(m, out))
+	}
+	require.NoError(t, wa.Process(Message{Kind: KindSplits, Split: 2}, out))
+	batch(0, 100)
+	batch(1, 50)
+	require.Equal(t, []int64{50}, wms)
+	// Shard 1 split into 2 and 3: announced before shard 1 is marked finished (idle).
+	require.NoError(t, wa.Process(Message{Kind: KindSplits, Split: 4}, out))
+	require.NoError(t, wa.Process(Message{Kind: KindSplits, Split: 3}, out), "a smaller count changes nothing")
+	require.NoError(t, wa.Process(Message{Kind: KindIdle, Split: 1}, out))
+	require.Equal(t, []int64{50}, wms, "children 2 and 3 have not delivered: the watermark holds")
+	batch(2, 60)
+	require.Equal(t, []int64{50}, rowWMs[2], "the child's row is judged against the parent's watermark, not shard 0's")
+	require.Equal(t, []int64{50}, wms, "child 3 still holds it")
+	batch(3, 70)
+	require.Equal(t, []int64{50, 60}, wms, "min(100, 60, 70) over the active shards")
+	require.NoError(t, wa.Process(Message{Kind: KindIdle, Split: 3}, out))
+	batch(2, 120)
+	require.Equal(t, []int64{50, 60, 100}, wms, "min(100, 120) with shard 3 idle")
+}
