@@ -69,15 +69,21 @@ func (v *materialized) rows() [][]string {
 			out = append(out, cells)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		for c := range out[i] {
-			if d := compareCells(out[i][c], out[j][c]); d != 0 {
+	SortRows(out)
+	return out
+}
+
+// SortRows sorts printed rows (cells as the table format prints them) column by column:
+// NULL first, numbers by value, text as text; equal rows keep their order.
+func SortRows(rows [][]string) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		for c := range rows[i] {
+			if d := compareCells(rows[i][c], rows[j][c]); d != 0 {
 				return d < 0
 			}
 		}
 		return false
 	})
-	return out
 }
 
 // compareCells orders two printed values: NULL first, numbers by value, text as text.
@@ -174,6 +180,10 @@ func (rw *resultWriter) header() {
 // maxTableWidth caps the width a materialized table gives a column for its values.
 const maxTableWidth = 60
 
+// TypeWidth is the display width of a column of type t, as Flink's tableau mode fixes it
+// per type (12 for text and other types).
+func TypeWidth(t arrow.DataType) int { return typeWidth(t) }
+
 // typeWidth is the display width of a column, as Flink's tableau mode fixes it per type.
 func typeWidth(t arrow.DataType) int {
 	switch t.ID() {
@@ -228,6 +238,9 @@ func (rw *resultWriter) line(header func(int) arrow.Field, cell func(int) string
 	rw.buf = append(rw.buf, '\n')
 	rw.w.Write(rw.buf)
 }
+
+// IsNumeric reports whether values of type t print right-aligned, as numbers.
+func IsNumeric(t arrow.DataType) bool { return isNumeric(t) }
 
 func isNumeric(t arrow.DataType) bool {
 	switch t.ID() {

@@ -5,7 +5,8 @@
 //
 // It owns: the lexer of the dialect, the statement splitter, the front parser for the
 // statements TiDB cannot read (CREATE TABLE with Flink types, WATERMARK, WITH options;
-// SET/RESET/SHOW/DESCRIBE/EXPLAIN/DROP; statement sets; KDA streams and pumps), the
+// SET/RESET/SHOW/DESCRIBE/EXPLAIN/DROP; statement sets; KDA streams and pumps; the SQL
+// client's HELP, QUIT, SOURCE and STOP JOB, and where a typed statement ends), the
 // token rewrites that turn streaming constructs into marker function calls TiDB parses,
 // and the mapping of every position (AST nodes, TiDB syntax errors) back to the user's
 // line and column. It must not import planner, exec or connectors: it knows syntax,

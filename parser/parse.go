@@ -219,7 +219,7 @@ func (p *stmtParser) expr(i, j int, what, hint string) (SQLExpr, *Error) {
 const statementsHint = "statements are: CREATE TABLE, CREATE VIEW, CREATE STREAM, CREATE PUMP, DROP TABLE, DROP VIEW, " +
 	"INSERT INTO, SELECT, EXECUTE STATEMENT SET, SET, RESET, SHOW TABLES|VIEWS|FUNCTIONS|JOBS, DESCRIBE, EXPLAIN"
 
-var statementWords = strings.Fields("CREATE DROP INSERT SELECT WITH VALUES EXECUTE SET RESET SHOW DESCRIBE DESC EXPLAIN BEGIN")
+var statementWords = strings.Fields("CREATE DROP INSERT SELECT WITH VALUES EXECUTE SET RESET SHOW DESCRIBE DESC EXPLAIN BEGIN HELP QUIT EXIT SOURCE STOP")
 
 // statement parses the statement at p.k up to p.end.
 func (p *stmtParser) statement() (Statement, *Error) {
@@ -255,6 +255,8 @@ func (p *stmtParser) statement() (Statement, *Error) {
 		return &Describe{Pos: pos, Name: n}, p.done("DESCRIBE takes one table name")
 	case t.is("EXPLAIN"):
 		return p.explain(pos)
+	case t.kind == tkWord && clientWords[t.up]:
+		return p.clientStatement(pos)
 	}
 	hint := statementsHint
 	if t.kind == tkWord {
