@@ -75,6 +75,52 @@ type Source interface {
 	Run(ctx context.Context, out exec.Emitter) error
 }
 
+// Resumable is a Source that can resume where a checkpoint left it.
+//
+// Every message it emits after its position changed carries the new position in
+// exec.Message.Position: an immutable value (never modified once emitted) naming where the
+// source stands after that message. The job keeps the position of the last message it
+// processed; at a checkpoint it encodes it with EncodePosition, from any goroutine.
+// ResumeAt, called before Run with bytes EncodePosition returned, makes Run emit exactly
+// the records after that position, in the same order per split, ignoring the startup
+// options; it checks that the bytes are its own.
+type Resumable interface {
+	Source
+	EncodePosition(pos any) ([]byte, error)
+	ResumeAt(pos []byte) error
+}
+
+// CheckpointSink is a Sink that takes part in checkpoints, for exactly-once output. A
+// checkpoint n runs on the job's goroutine, between two writes:
+//
+//  1. PrepareCheckpoint(n): make everything written so far durable but not yet visible
+//     (Kafka: flush the open transaction; files: close the in-progress file) and return
+//     the state needed to finish it after a crash;
+//  2. the job writes the checkpoint (operator state, source positions, that sink state);
+//  3. CommitCheckpoint(n): make the output of checkpoint n visible (Kafka: commit the
+//     transaction; files: rename the in-progress files) and start the next one.
+//
+// After a restart, before the first write, the job asks CommittedCheckpoint for the last
+// checkpoint whose output is visible (0: none or cannot tell): a crash between steps 2
+// and 3 can leave a checkpoint committed by the sink but not marked complete, and the job
+// then restores that one. Recover(n, state) gets the state the sink returned for the
+// checkpoint restored: the sink finishes what it prepared (files) and drops output
+// written after it.
+type CheckpointSink interface {
+	Sink
+	PrepareCheckpoint(n int64) ([]byte, error)
+	CommitCheckpoint(n int64) error
+	CommittedCheckpoint() (int64, error)
+	Recover(n int64, state []byte) error
+}
+
+// LagReporter is a Source that can tell how far it is behind its input: records written
+// to the input that it has not read yet. Lag is safe to call from any goroutine; ok is
+// false while it does not know yet.
+type LagReporter interface {
+	Lag() (records int64, ok bool)
+}
+
 // Sink writes a result. Write does not take ownership of b. Close flushes and closes;
 // after Close the sink's output is complete and durable as far as its medium allows.
 type Sink interface {

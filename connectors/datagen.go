@@ -55,14 +55,17 @@ type DatagenSource struct {
 	rate   int64 // rows per second; 0 = unpaced
 	total  int64 // rows to generate; -1 = unbounded
 	fields []*fieldGen
+	// resumed is how many rows were generated before a restore.
+	resumed int64
 }
 
-var _ Source = (*DatagenSource)(nil)
+var _ Resumable = (*DatagenSource)(nil)
 
 type fieldGen struct {
 	name     string
 	typ      arrow.DataType
 	rng      *rand.Rand
+	pcg      *rand.PCG // rng's source, saved in checkpoints
 	sequence bool
 	// numbers: [min, max] or the sequence [start, end]
 	minI, maxI int64
@@ -182,7 +185,8 @@ func fieldOption(o map[string]string, col, prop string) (string, string, bool) {
 
 func newFieldGen(spec TableSpec, f arrow.Field, seed uint64) (*fieldGen, error) {
 	o := spec.Options
-	g := &fieldGen{name: f.Name, typ: f.Type, rng: rand.New(rand.NewPCG(seed, seed^0xDA3E39CB94B95BDB)), length: 100}
+	pcg := rand.NewPCG(seed, seed^0xDA3E39CB94B95BDB)
+	g := &fieldGen{name: f.Name, typ: f.Type, rng: rand.New(pcg), pcg: pcg, length: 100}
 	num := func(prop string, def float64) (float64, bool, error) {
 		key, v, ok := fieldOption(o, f.Name, prop)
 		if !ok {
@@ -307,8 +311,8 @@ func (s *DatagenSource) Run(ctx context.Context, out exec.Emitter) error {
 	if s.rate > 0 {
 		batch = min(batch, max(s.rate/10, 1)) // at least ten batches a second
 	}
-	start := time.Now()
-	var done int64
+	done := s.resumed
+	start := time.Now().Add(-time.Duration(float64(done) / float64(max(s.rate, 1)) * float64(time.Second)))
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for s.total < 0 || done < s.total {
@@ -331,12 +335,14 @@ func (s *DatagenSource) Run(ctx context.Context, out exec.Emitter) error {
 			}
 		}
 		b := s.generate(int(n))
-		err := out.Emit(exec.BatchMessage(b, nil))
+		done += n
+		m := exec.BatchMessage(b, nil)
+		m.Position = s.position(done)
+		err := out.Emit(m)
 		b.Release()
 		if err != nil {
 			return err
 		}
-		done += n
 	}
 	return out.Emit(exec.EndMessage())
 }

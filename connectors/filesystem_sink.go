@@ -18,6 +18,12 @@ type FilesystemSink struct {
 	enc    rowEncoder
 	buf    []byte
 	closed bool
+	// dir is set when 'path' names a folder: the sink writes part files in it.
+	dir, ext string
+	ckpt     *fileCheckpoints // nil unless the job checkpoints
+	// truncate: the file was opened without truncating it (a restore may keep part of
+	// it); it is emptied before the first write unless Recover said otherwise.
+	truncate bool
 }
 
 var _ ChangelogSink = (*FilesystemSink)(nil)
@@ -31,9 +37,10 @@ func newFilesystemSink(spec TableSpec) (Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	file := path
+	file, dir, ext := path, "", strings.ToLower(strings.TrimSpace(spec.Options["format"]))
 	if st, err := os.Stat(path); err == nil && st.IsDir() || strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(filepath.Separator)) {
-		file = filepath.Join(path, "part-0."+strings.ToLower(strings.TrimSpace(spec.Options["format"])))
+		dir = path
+		file = filepath.Join(path, "part-0."+ext)
 	}
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return nil, fmt.Errorf("filesystem sink '%s': %v", spec.Name, err)
@@ -41,11 +48,11 @@ func newFilesystemSink(spec TableSpec) (Sink, error) {
 	if len(spec.PrimaryKey) > 0 {
 		return newUpsertFileSink(file, spec, enc), nil
 	}
-	f, err := os.Create(file)
+	f, err := os.OpenFile(file, os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("filesystem sink '%s': %v", spec.Name, err)
 	}
-	return &FilesystemSink{path: file, f: f, w: bufio.NewWriterSize(f, 1<<20), enc: enc}, nil
+	return &FilesystemSink{path: file, f: f, w: bufio.NewWriterSize(f, 1<<20), enc: enc, dir: dir, ext: ext, truncate: true}, nil
 }
 
 // Path is the file the sink writes.
@@ -63,6 +70,9 @@ func (s *FilesystemSink) WriteChangelog(b arrow.RecordBatch, kinds []RowKind) er
 func (s *FilesystemSink) write(b arrow.RecordBatch, kinds []RowKind) error {
 	if s.closed {
 		return fmt.Errorf("filesystem sink %s: write after close", s.path)
+	}
+	if err := s.ready(); err != nil {
+		return err
 	}
 	for r := 0; r < int(b.NumRows()); r++ {
 		kind := Insert
@@ -82,12 +92,29 @@ func (s *FilesystemSink) write(b arrow.RecordBatch, kinds []RowKind) error {
 	return err
 }
 
+// ready makes the file writable: emptied on first use, or opened (a part file).
+func (s *FilesystemSink) ready() error {
+	if s.truncate {
+		s.truncate = false
+		if err := s.f.Truncate(0); err != nil {
+			return fmt.Errorf("filesystem sink %s: %v", s.path, err)
+		}
+	}
+	if s.f == nil && s.ckpt != nil && !s.closed {
+		return s.ensureOpen()
+	}
+	return nil
+}
+
 // Close flushes and closes the file; it is idempotent.
 func (s *FilesystemSink) Close() error {
 	if s.closed {
 		return nil
 	}
 	s.closed = true
+	if err := s.ready(); err != nil || s.f == nil {
+		return err
+	}
 	err := s.w.Flush()
 	if cerr := s.f.Close(); err == nil {
 		err = cerr

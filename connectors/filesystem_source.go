@@ -3,6 +3,7 @@ package connectors
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,9 +24,22 @@ type FilesystemSource struct {
 	spec  TableSpec
 	files []string
 	dec   format.Decoder
+	// at is where reading stands: after the last line appended to dec; start is where
+	// Run begins (ResumeAt).
+	at, start filePosition
 }
 
-var _ Source = (*FilesystemSource)(nil)
+// filePosition is a place in the source's files: file index, byte offset and line number
+// after a line. It is the source's checkpoint position (connectors.Resumable).
+type filePosition struct {
+	Version int    `json:"v"`
+	File    int    `json:"file"`
+	Path    string `json:"path"`
+	Offset  int64  `json:"offset"`
+	Line    int    `json:"line"`
+}
+
+var _ Resumable = (*FilesystemSource)(nil)
 
 func newFilesystemSource(spec TableSpec) (Source, error) {
 	path, err := requireOption(spec, "source", "path")
@@ -56,7 +70,14 @@ func (s *FilesystemSource) Schema() *arrow.Schema { return s.spec.Schema }
 func (s *FilesystemSource) Run(ctx context.Context, out exec.Emitter) error {
 	defer s.dec.Release()
 	buf := make([]byte, readChunk)
-	for _, path := range s.files {
+	for i, path := range s.files {
+		if i < s.start.File {
+			continue
+		}
+		s.at = filePosition{Version: 1, File: i, Path: path}
+		if i == s.start.File {
+			s.at.Offset, s.at.Line = s.start.Offset, s.start.Line
+		}
 		if err := s.readFile(ctx, path, &buf, out); err != nil {
 			if b := s.dec.Flush(); b != nil {
 				b.Release()
@@ -76,7 +97,26 @@ func (s *FilesystemSource) flush(out exec.Emitter) error {
 		return nil
 	}
 	defer b.Release()
-	return out.Emit(exec.BatchMessage(b, nil))
+	m := exec.BatchMessage(b, nil)
+	m.Position = s.at
+	return out.Emit(m)
+}
+
+// EncodePosition implements Resumable.
+func (s *FilesystemSource) EncodePosition(pos any) ([]byte, error) { return json.Marshal(pos) }
+
+// ResumeAt implements Resumable: reading starts after the line the position names, in the
+// same file (which must still be there, at least that long).
+func (s *FilesystemSource) ResumeAt(b []byte) error {
+	var p filePosition
+	if err := json.Unmarshal(b, &p); err != nil || p.Version != 1 {
+		return fmt.Errorf("filesystem source '%s': the saved position is not a file position", s.spec.Name)
+	}
+	if p.File >= len(s.files) || s.files[p.File] != p.Path {
+		return fmt.Errorf("filesystem source '%s': the saved position is in %s, which is no longer file %d of 'path'", s.spec.Name, p.Path, p.File+1)
+	}
+	s.start = p
+	return nil
 }
 
 func (s *FilesystemSource) readFile(ctx context.Context, path string, bufp *[]byte, out exec.Emitter) error {
@@ -86,7 +126,13 @@ func (s *FilesystemSource) readFile(ctx context.Context, path string, bufp *[]by
 	}
 	defer f.Close()
 	buf := *bufp
-	line, have := 0, 0 // have: bytes of buf holding a partial line carried over
+	line, have := s.at.Line, 0 // have: bytes of buf holding a partial line carried over
+	base := s.at.Offset        // file offset of buf[0]
+	if base > 0 {
+		if _, err := f.Seek(base, io.SeekStart); err != nil {
+			return fmt.Errorf("filesystem source '%s': %v", s.spec.Name, err)
+		}
+	}
 	for eof := false; !eof; {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -115,11 +161,13 @@ func (s *FilesystemSource) readFile(ctx context.Context, path string, bufp *[]by
 				rest = nil
 			}
 			line++
+			s.at.Offset, s.at.Line = base+int64(end-len(rest)), line
 			if err := s.record(path, line, rec, out); err != nil {
 				return err
 			}
 		}
 		have = copy(buf, data[end:])
+		base += int64(end)
 	}
 	return nil
 }

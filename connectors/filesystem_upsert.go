@@ -30,6 +30,8 @@ type upsertFileSink struct {
 	closed  bool
 	buf     []byte
 	keyBuf  []byte
+	// checkpointed: the file changes only when a checkpoint commits.
+	checkpointed bool
 }
 
 const rewriteEvery = time.Second
@@ -78,7 +80,7 @@ func (s *upsertFileSink) WriteChangelog(b arrow.RecordBatch, kinds []RowKind) er
 		}
 		s.dirty = true
 	}
-	if time.Since(s.written) >= rewriteEvery {
+	if !s.checkpointed && time.Since(s.written) >= rewriteEvery {
 		return s.rewrite()
 	}
 	return nil
@@ -90,6 +92,25 @@ func (s *upsertFileSink) rewrite() error {
 		return nil
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(s.path), ".eddy-upsert-*")
+	if err != nil {
+		return fmt.Errorf("filesystem sink %s: %v", s.path, err)
+	}
+	tmp.Close()
+	if err := s.writeTable(tmp.Name()); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), s.path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("filesystem sink %s: %v", s.path, err)
+	}
+	s.dirty, s.written = false, time.Now()
+	return nil
+}
+
+// writeTable writes the current table, one line per key, to file, fsynced.
+func (s *upsertFileSink) writeTable(file string) error {
+	tmp, err := os.Create(file)
 	if err != nil {
 		return fmt.Errorf("filesystem sink %s: %v", s.path, err)
 	}
@@ -107,17 +128,15 @@ func (s *upsertFileSink) rewrite() error {
 	}
 	s.order = live
 	err = w.Flush()
+	if err == nil {
+		err = tmp.Sync()
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), s.path)
-	}
 	if err != nil {
-		os.Remove(tmp.Name())
 		return fmt.Errorf("filesystem sink %s: %v", s.path, err)
 	}
-	s.dirty, s.written = false, time.Now()
 	return nil
 }
 
@@ -127,5 +146,8 @@ func (s *upsertFileSink) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.checkpointed {
+		return nil // the job's last checkpoint wrote the table
+	}
 	return s.rewrite()
 }

@@ -161,9 +161,10 @@ type NexmarkSource struct {
 	delayUs  float64
 	seed     uint64
 	channels *nxChannels
+	resumed  int64 // rows already generated before a restore
 }
 
-var _ Source = (*NexmarkSource)(nil)
+var _ Resumable = (*NexmarkSource)(nil)
 
 type nxOut struct {
 	kind  nxKind
@@ -299,10 +300,13 @@ func (s *NexmarkSource) Run(ctx context.Context, out exec.Emitter) error {
 		batch = min(batch, max(s.rate*s.table.count/nxTotalProportion/10, 1))
 	}
 	g := newNxGen(s)
+	done := s.resumed
 	start := time.Now()
+	if s.rate > 0 {
+		start = start.Add(-time.Duration(float64(s.table.eventNumber(done)) / float64(s.rate) * float64(time.Second)))
+	}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	var done int64
 	for s.total < 0 || done < s.total {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -324,12 +328,14 @@ func (s *NexmarkSource) Run(ctx context.Context, out exec.Emitter) error {
 			}
 		}
 		b := g.generate(done, int(n))
-		err := out.Emit(exec.BatchMessage(b, nil))
+		done += n
+		m := exec.BatchMessage(b, nil)
+		m.Position = rowsPosition{Version: 1, Rows: done}
+		err := out.Emit(m)
 		b.Release()
 		if err != nil {
 			return err
 		}
-		done += n
 	}
 	return out.Emit(exec.EndMessage())
 }

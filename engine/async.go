@@ -20,6 +20,7 @@ type asyncSink struct {
 type keyedBatch struct {
 	b     arrow.RecordBatch
 	kinds []exec.RowKind
+	sync  chan error // not nil: no batch; reply once everything before is written
 }
 
 func newAsyncSink(next batchSink) *asyncSink {
@@ -31,6 +32,10 @@ func newAsyncSink(next batchSink) *asyncSink {
 func (a *asyncSink) loop(ch <-chan keyedBatch) {
 	var err error
 	for kb := range ch {
+		if kb.sync != nil {
+			kb.sync <- err
+			continue
+		}
 		b := kb.b
 		if err == nil {
 			err = a.next.Write(b, kb.kinds)
@@ -56,8 +61,27 @@ func (a *asyncSink) Write(b arrow.RecordBatch, kinds []exec.RowKind) error {
 	default:
 	}
 	b.Retain()
-	a.ch <- keyedBatch{b, kinds}
+	a.ch <- keyedBatch{b: b, kinds: kinds}
 	return nil
+}
+
+// Sync waits until every batch queued so far is written (a checkpoint needs the sink to
+// have all output before it).
+func (a *asyncSink) Sync() error {
+	if a.err != nil || a.ch == nil {
+		return a.err
+	}
+	reply := make(chan error, 1)
+	select {
+	case a.ch <- keyedBatch{sync: reply}:
+	case err := <-a.done:
+		a.err, a.ch = err, nil
+		return err
+	}
+	if err := <-reply; err != nil {
+		a.err = err
+	}
+	return a.err
 }
 
 // Flush is a no-op: the writer flushes after every batch it writes.

@@ -2,10 +2,14 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -18,17 +22,53 @@ import (
 // Job is one running pipeline: sources, a tree of operators and a sink. Each source feeds a
 // line of operators; a join joins two lines; the root's output goes to the sink.
 type Job struct {
-	Name    string
-	sources []jobSource
-	ops     []any // every exec.Operator and exec.BinaryOperator, in build order
-	aggs    []lateCounter
-	table   *planner.Table // the first table scanned (its late.sink takes late rows)
-	Stats   *Stats
-	closers []func() error
-	ended   bool // the root emitted KindEnd
-	shared  *connectors.JobShared
+	Name string
+	// Pipeline names the job within its script (insert-into-<table>, select): its
+	// checkpoint subfolder.
+	Pipeline string
+	Started  time.Time
+	sources  []jobSource
+	ops      []any // every exec.Operator and exec.BinaryOperator, in build order
+	aggs     []lateCounter
+	table    *planner.Table // the first table scanned (its late.sink takes late rows)
+	Stats    *Stats
+	closers  []func() error
+	ended    bool // the root emitted KindEnd
+	shared   *connectors.JobShared
 	// badSplits counts bad records per source partition.
 	badSplits splitCounts
+	// opIDs[i] is the stable id of ops[i] (see addOp); building is the stack of plan nodes
+	// being built, whose top owns the operators created.
+	opIDs    []string
+	opDescs  []string
+	building []planner.PhysNode
+	// out is the batch sink at the root (an asyncSink for jobs that run on their own);
+	// sinks are the table sinks that take part in checkpoints.
+	out   batchSink
+	sinks []namedSink
+	// positions[i] is the position of source i after the last message processed;
+	// resumedAt[i] the encoded position it was restored at (until it reads on).
+	positions []any
+	resumedAt [][]byte
+	ckpt      *checkpointer
+}
+
+// addOp adds an operator of the plan node being built, with a stable id: the operator's
+// kind and a digest of the plan subtree it computes, so that a changed query keeps the
+// ids of the parts that did not change and checkpoint state maps by id.
+func (j *Job) addOp(op any) {
+	node := j.building[len(j.building)-1]
+	tree := planner.Explain(node)
+	sum := sha256.Sum256([]byte(planDigest(node)))
+	kind := fmt.Sprintf("%T", op)
+	kind = kind[strings.LastIndex(kind, ".")+1:]
+	id := fmt.Sprintf("%s-%x", kind, sum[:5])
+	for n := 2; slices.Contains(j.opIDs, id); n++ {
+		id = fmt.Sprintf("%s-%x-%d", kind, sum[:5], n)
+	}
+	j.ops = append(j.ops, op)
+	j.opIDs = append(j.opIDs, id)
+	j.opDescs = append(j.opDescs, kind+" of "+strings.SplitN(tree, "\n", 2)[0])
 }
 
 // jobSource is one source with the entry of the operators it feeds.
@@ -86,7 +126,7 @@ func (s *Session) buildJobTo(plan *planner.Plan, out batchSink, async bool, shar
 	if shared == nil {
 		shared = connectors.NewJobShared()
 	}
-	job := &Job{Stats: &Stats{}, shared: shared}
+	job := &Job{Stats: &Stats{}, shared: shared, Started: time.Now()}
 	job.Stats.Watermark.Store(exec.MinWatermark)
 	connect, err := s.buildNode(job, plan.Root)
 	if err != nil {
@@ -98,6 +138,7 @@ func (s *Session) buildJobTo(plan *planner.Plan, out batchSink, async bool, shar
 	if async {
 		out = newAsyncSink(out)
 	}
+	job.out = out
 	stats := job.Stats
 	connect(exec.EmitFunc(func(m exec.Message) error {
 		switch m.Kind {
@@ -132,7 +173,7 @@ func (s *Session) unary(job *Job, input planner.PhysNode, newOp func(in *arrow.S
 	if err != nil {
 		return nil, nil, err
 	}
-	job.ops = append(job.ops, op)
+	job.addOp(op)
 	return op.Schema(), func(out exec.Emitter) {
 		connect(exec.EmitFunc(func(m exec.Message) error { return op.Process(m, out) }))
 	}, nil
@@ -152,7 +193,7 @@ func (s *Session) binary(job *Job, left, right planner.PhysNode, newOp func(l, r
 	if err != nil {
 		return nil, nil, err
 	}
-	job.ops = append(job.ops, op)
+	job.addOp(op)
 	return op.Schema(), func(out exec.Emitter) {
 		lc(exec.EmitFunc(func(m exec.Message) error { return op.ProcessSide(0, m, out) }))
 		rc(exec.EmitFunc(func(m exec.Message) error { return op.ProcessSide(1, m, out) }))
@@ -167,6 +208,8 @@ func (s *Session) buildNode(job *Job, n planner.PhysNode) (wire, error) {
 // build turns the physical subtree n into operators; it returns the schema of their output
 // and how to connect it.
 func (s *Session) build(job *Job, n planner.PhysNode) (*arrow.Schema, wire, error) {
+	job.building = append(job.building, n)
+	defer func() { job.building = job.building[:len(job.building)-1] }()
 	switch x := n.(type) {
 	case *planner.PhysSink:
 		return s.build(job, x.Input)
@@ -229,7 +272,7 @@ func (s *Session) build(job *Job, n planner.PhysNode) (*arrow.Schema, wire, erro
 // chainWire puts ops (one-input operators) in a line in front of connect's consumer.
 func chainWire(job *Job, ops []exec.Operator, connect wire) wire {
 	for _, op := range ops {
-		job.ops = append(job.ops, op)
+		job.addOp(op)
 	}
 	return func(out exec.Emitter) {
 		for i := len(ops) - 1; i >= 0; i-- {
@@ -252,6 +295,9 @@ func (s *Session) buildScan(job *Job, x *planner.PhysScan) (*arrow.Schema, wire,
 	}
 	if t.Connector.NewSource == nil {
 		return nil, nil, fmt.Errorf("connector '%s' of table '%s' can only be written, not read", t.Connector.Name, t.Name)
+	}
+	if err := s.checkPath(t); err != nil {
+		return nil, nil, err
 	}
 	needed := x.NeededCols()
 	// Physical columns to decode, in table order.
@@ -356,6 +402,30 @@ func (s *Session) buildScan(job *Job, x *planner.PhysScan) (*arrow.Schema, wire,
 	return cur, chainWire(job, list, connectScan), nil
 }
 
+// planDigest describes a plan subtree for operator ids: every node's description, except
+// that a scan is named by its table and watermark only, so that reading more columns of a
+// table keeps the ids of the operators that do not use them.
+func planDigest(n planner.PhysNode) string {
+	var b strings.Builder
+	var walk func(planner.PhysNode, int)
+	walk = func(n planner.PhysNode, depth int) {
+		if sc, ok := n.(*planner.PhysScan); ok {
+			fmt.Fprintf(&b, "%d scan %s", depth, sc.Table.Name)
+			if sc.Table.Watermark != nil {
+				fmt.Fprintf(&b, " watermark %s", sc.Table.Watermark)
+			}
+			b.WriteByte('\n')
+			return
+		}
+		fmt.Fprintf(&b, "%d %s\n", depth, n.Describe())
+		for _, in := range n.Inputs() {
+			walk(in, depth+1)
+		}
+	}
+	walk(n, 0)
+	return b.String()
+}
+
 // remapExpr renumbers the columns of e: column i becomes m[i].
 func remapExpr(e expr.Expr, m []int) expr.Expr { return expr.RemapColumns(e, m) }
 
@@ -370,6 +440,9 @@ type sourceMessage struct {
 func (j *Job) Run(parent context.Context) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
+	if len(j.positions) != len(j.sources) {
+		j.positions = make([]any, len(j.sources))
+	}
 	msgs := make(chan sourceMessage, 8)
 	srcErrs := make([]error, len(j.sources))
 	var wg sync.WaitGroup
@@ -404,18 +477,64 @@ func (j *Job) Run(parent context.Context) error {
 		wg.Wait()
 		close(msgs)
 	}()
+	var tick <-chan time.Time
+	var requests chan savepointRequest
+	if j.ckpt != nil {
+		defer close(j.ckpt.stopped)
+		requests = j.ckpt.requests
+		if j.ckpt.cfg.Interval > 0 {
+			t := time.NewTicker(j.ckpt.cfg.Interval)
+			defer t.Stop()
+			tick = t.C
+		}
+	}
 	var opErr error
-	for sm := range msgs {
-		if opErr == nil {
-			opErr = j.emit(sm.source, sm.m)
-			if opErr != nil {
+loop:
+	for {
+		select {
+		case sm, ok := <-msgs:
+			if !ok {
+				break loop
+			}
+			if opErr == nil {
+				opErr = j.emit(sm.source, sm.m)
+				if opErr != nil {
+					cancel()
+				}
+				if sm.m.Position != nil {
+					j.positions[sm.source] = sm.m.Position
+				}
+			}
+			if sm.m.Kind == exec.KindBatch {
+				sm.m.Batch.Release()
+			}
+			j.updateLate()
+		case <-tick:
+			if opErr == nil && !j.ended {
+				if _, err := j.checkpoint("checkpoint", ""); err != nil && !j.ckpt.failedOnly(err) {
+					opErr = err
+					cancel()
+				}
+			}
+		case req := <-requests:
+			if opErr != nil || j.ended {
+				req.reply <- savepointReply{err: errors.New("the job is not running")}
+				continue
+			}
+			info, err := j.checkpoint("savepoint", req.path)
+			req.reply <- savepointReply{info, err}
+			if err != nil && !j.ckpt.failedOnly(err) {
+				opErr = err
 				cancel()
 			}
 		}
-		if sm.m.Kind == exec.KindBatch {
-			sm.m.Batch.Release()
+	}
+	// A graceful stop or the end of the input: checkpoint what was processed, so that
+	// the output up to here is committed and a restart starts after it.
+	if j.ckpt != nil && opErr == nil && (j.ended || parent.Err() != nil) {
+		if _, err := j.finalCheckpoint(); err != nil && !j.ckpt.failedOnly(err) {
+			opErr = err
 		}
-		j.updateLate()
 	}
 	closeErr := j.close()
 	var srcErr error

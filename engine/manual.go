@@ -231,15 +231,23 @@ func (m *ManualJob) LateDropped() int64 {
 // the job afresh from its plan and restores the state into it: a checkpoint and restore in
 // the middle of a stream, which must not change any result.
 func (m *ManualJob) Restart() error {
-	var states [][]byte
-	for _, op := range m.job.ops {
+	// The state goes through a checkpoint's encoding and is mapped by operator id, as a
+	// restore from a checkpoint file does.
+	st := m.job.Stats
+	f := &checkpointFile{Version: checkpointVersion, ID: 1, Kind: "checkpoint", Watermark: st.Watermark.Load(),
+		Counters: [5]int64{st.RecordsIn.Load(), st.RecordsOut.Load(), st.BadRecords.Load()}}
+	for i, op := range m.job.ops {
 		if st, ok := op.(exec.Stateful); ok {
 			b, err := st.Snapshot()
 			if err != nil {
 				return err
 			}
-			states = append(states, b)
+			f.Operators = append(f.Operators, savedState{ID: m.job.opIDs[i], Desc: m.job.opDescs[i], State: b})
 		}
+	}
+	b, err := encodeCheckpoint(f)
+	if err != nil {
+		return err
 	}
 	stats := m.job.Stats
 	for _, op := range m.job.ops {
@@ -252,15 +260,14 @@ func (m *ManualJob) Restart() error {
 		return err
 	}
 	job.Stats = stats
-	i := 0
-	for _, op := range job.ops {
-		if st, ok := op.(exec.Stateful); ok {
-			if err := st.Restore(states[i]); err != nil {
-				return err
-			}
-			i++
-		}
+	if f, err = decodeCheckpoint(b); err != nil {
+		return err
 	}
+	job.ckpt = &checkpointer{cfg: CheckpointConfig{Warn: func(string) {}}}
+	if err := job.restoreFrom(f); err != nil {
+		return err
+	}
+	job.ckpt = nil
 	m.job = job
 	return nil
 }

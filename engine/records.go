@@ -21,6 +21,9 @@ func (s *Session) openSink(t *planner.Table, shared *connectors.JobShared) (conn
 	if t.Connector.NewSink == nil {
 		return nil, fmt.Errorf("connector '%s' of table '%s' can only be read, not written", t.Connector.Name, t.Name)
 	}
+	if err := s.checkPath(t); err != nil {
+		return nil, err
+	}
 	schema := physicalSchema(t)
 	var pk []int
 	for _, k := range t.PrimaryKey {

@@ -15,7 +15,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddysql/eddy/connectors"
-	_ "github.com/eddysql/eddy/connectors/kafka" // registers 'kafka' and 'upsert-kafka'
+	_ "github.com/eddysql/eddy/connectors/kafka"   // registers 'kafka' and 'upsert-kafka'
+	_ "github.com/eddysql/eddy/connectors/kinesis" // registers 'kinesis'
 	"github.com/eddysql/eddy/exec"
 	"github.com/eddysql/eddy/exec/expr"
 	"github.com/eddysql/eddy/parser"
@@ -35,8 +36,22 @@ type Session struct {
 	// then starts with a progress bar, labelled ProgressLabel.
 	ProgressTotal int64
 	ProgressLabel string
-	mem           memory.Allocator
-	stderrMu      sync.Mutex
+	// Checkpoints are the checkpoint options given outside SQL.
+	Checkpoints CheckpointOptions
+	// JobStarted, when set, is called with every job just before it runs (the job server
+	// watches and stops jobs through it).
+	JobStarted func(*Job)
+	// AllowedPaths, when not nil, are the only folders whose files tables may read or
+	// write (the job server's --allow-path).
+	AllowedPaths []string
+	// pipelines are the checkpoint subfolder names taken by the script's jobs so far.
+	pipelines   map[string]bool
+	warnedNoDir bool
+	// Live, when set, receives each query's rows (with their changelog kinds) and the
+	// job's counters instead of the printed Format: the REPL's live view. See LiveView.
+	Live     LiveView
+	mem      memory.Allocator
+	stderrMu sync.Mutex
 	// scriptDir is the folder of the script being run, where relative source paths that do
 	// not exist from the working directory are looked up too.
 	scriptDir string
@@ -126,7 +141,9 @@ func (s *Session) runQuery(ctx context.Context, q *parser.Query) error {
 	}
 	var status *statusLine
 	var out batchSink = newResultWriter(s.Stdout, s.Format, plan.Root.Props().Schema.Arrow(), plan.Root.Props().Mode == planner.Updating)
-	if s.Progress != nil {
+	if s.Live != nil {
+		out = liveSink{s.Live}
+	} else if s.Progress != nil {
 		status = &statusLine{w: s.Progress}
 		out = statusAware{out, status}
 	}
@@ -134,10 +151,32 @@ func (s *Session) runQuery(ctx context.Context, q *parser.Query) error {
 	if err != nil {
 		return s.Planner.ErrAt(q.Pos, "", "%v", err)
 	}
+	if err := s.setupCheckpoints(job, s.pipeline("")); err != nil {
+		job.close()
+		return s.Planner.ErrAt(q.Pos, "", "%v", err)
+	}
+	s.started(job)
+	if s.Live != nil {
+		s.Live.Start(LiveQuery{Schema: plan.Root.Props().Schema.Arrow(), Updating: plan.Root.Props().Mode == planner.Updating, Stats: job.Stats})
+	}
 	stop := s.watchProgress(status, []*Job{job})
 	err = job.Run(ctx)
 	stop()
 	return s.finish(job, err)
+}
+
+// pipeline names the checkpoint subfolder of the script's next job writing table.
+func (s *Session) pipeline(table string) string {
+	if s.pipelines == nil {
+		s.pipelines = map[string]bool{}
+	}
+	return pipelineName(table, s.pipelines)
+}
+
+func (s *Session) started(j *Job) {
+	if s.JobStarted != nil {
+		s.JobStarted(j)
+	}
 }
 
 // tableSink adapts a connector sink to the job's output.
@@ -155,58 +194,17 @@ func (t tableSink) Flush() error { return nil }
 func (t tableSink) Close() error { return t.sink.Close() }
 
 func (s *Session) runInserts(ctx context.Context, inserts []*parser.Insert) error {
-	var jobs []*Job
-	for _, ins := range inserts {
-		plan, err := s.Planner.PlanInsert(ins)
-		if err != nil {
-			return err
-		}
-		t := plan.Root.Table
-		shared := connectors.NewJobShared()
-		sink, err := s.openSink(t, shared)
-		if err != nil {
-			return s.Planner.ErrAt(ins.Pos, "", "%v", err)
-		}
-		job, err := s.buildJob(plan, tableSink{sink}, shared)
-		if err != nil {
-			sink.Close()
-			return s.Planner.ErrAt(ins.Pos, "", "%v", err)
-		}
-		jobs = append(jobs, job)
+	b, err := s.prepareInserts(inserts)
+	if err != nil {
+		return err
 	}
 	var status *statusLine
 	if s.Progress != nil {
 		status = &statusLine{w: s.Progress}
 	}
-	stop := s.watchProgress(status, jobs)
-	if len(jobs) == 1 {
-		err := jobs[0].Run(ctx)
-		stop()
-		return s.finish(jobs[0], err)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make([]error, len(jobs))
-	var wg sync.WaitGroup
-	for i, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = j.Run(ctx)
-			if errs[i] != nil {
-				cancel()
-			}
-		}()
-	}
-	wg.Wait()
-	stop()
-	var first error
-	for i, j := range jobs {
-		if err := s.finish(j, errs[i]); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
+	stop := s.watchProgress(status, b.jobs)
+	b.once.Do(func() { err = b.run(ctx, stop) })
+	return err
 }
 
 // finish reports what a job dropped, so that nothing is dropped silently.

@@ -773,7 +773,10 @@ func (o *GroupAggregate) Restore(state []byte) error {
 		return err
 	}
 	r.get(&o.wm)
-	r.get(&o.ended)
+	// A checkpoint taken after the end of input (a finished job's last one) restores to an
+	// operator that has not seen this run's end: it must still pass it on.
+	var ended bool
+	r.get(&ended)
 	r.get(&o.RetractionsIgnored)
 	r.get(&o.nGroups)
 	r.get(&o.free)

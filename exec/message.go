@@ -18,7 +18,8 @@ const (
 	KindEnd
 	// KindSplits, from a source with several partitions (Kafka partitions, Kinesis shards),
 	// says that it reads Split partitions, numbered 0..Split-1: the watermark is the minimum
-	// of theirs. Only the WatermarkAssigner consumes it.
+	// of theirs. A later KindSplits with a larger Split adds partitions (Kinesis child
+	// shards); one with a smaller Split changes nothing. Only the WatermarkAssigner consumes it.
 	KindSplits
 	// KindIdle says partition Split delivers nothing for now (idle for 'source.idle-timeout',
 	// or at the end of a bounded read): it is left out of the minimum until it delivers
@@ -59,6 +60,10 @@ type Message struct {
 	// Split is the source partition of a batch (0 for a source of one partition), the
 	// number of partitions for KindSplits, and the idle partition for KindIdle.
 	Split int32
+	// Position is set by a resumable source (connectors.Resumable) on the messages it emits:
+	// where the source stands once this message has been processed. It is an immutable
+	// value; operators ignore it and the job keeps the last one of each source.
+	Position any
 }
 
 // BatchMessage wraps a batch with its per-row watermarks (may be nil).

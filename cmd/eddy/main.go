@@ -1,5 +1,6 @@
 // Command eddy is the streaming SQL engine's one binary: `eddy run` runs a SQL script,
-// `eddy version` prints the version. See `eddy --help`.
+// `eddy` (no arguments) or `eddy repl` opens the interactive shell, `eddy version` prints
+// the version. See `eddy --help`.
 package main
 
 import (
@@ -24,10 +25,17 @@ var Version = "0.1.0-dev"
 const usage = `eddy — streaming SQL over files, generators, Kafka and Kinesis.
 
 Usage:
+  eddy                          open the interactive SQL shell (on a terminal); with
+                                SQL piped in, run it: echo 'SHOW TABLES;' | eddy
+  eddy repl [--init FILE.sql] [--server URL]
+                                the shell, explicitly (see eddy repl --help)
   eddy run FILE.sql [flags]     run a SQL script; SELECT rows go to stdout
   eddy run -e 'SQL' [flags]     run SQL given on the command line
   eddy bench nexmark [--queries q0,q5] [--events N] [--json]
                                 run the Nexmark benchmark on the built-in generator
+  eddy server --state-dir DIR   run the job server (see eddy server --help)
+  eddy submit FILE.sql          submit a job to the server; also eddy jobs,
+                                eddy describe ID, eddy savepoint ID, eddy stop ID
   eddy version                  print the version
   eddy help                     show this help
 
@@ -40,6 +48,15 @@ Flags of run:
   --batch-size N                      rows per Arrow batch (default 8192); results
                                       never depend on it
   -e SQL                              run this SQL (after FILE, if both are given)
+  --state-dir DIR                     keep checkpoints in DIR (one subfolder per
+                                      INSERT); with SET 'execution.checkpointing.
+                                      interval' = '10 s' they are taken periodically,
+                                      and always when the input ends or on Ctrl-C
+  --restore PATH                      start from a checkpoint, a savepoint, or the
+                                      latest usable checkpoint of a folder
+  --allow-non-restored-state          with --restore: drop saved state of operators
+                                      the changed query no longer has
+  --savepoint-on-stop                 on Ctrl-C/SIGTERM write a savepoint too
 
 A script holds statements ended by ';': CREATE TABLE ... WITH ('connector' = ...),
 CREATE VIEW, SET 'key' = 'value', SELECT, INSERT INTO, EXECUTE STATEMENT SET,
@@ -68,6 +85,9 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
+		if opensShell(os.Stdin) {
+			return replCmd(nil, stdout, stderr)
+		}
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
@@ -82,6 +102,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runCmd(args[1:], stdout, stderr)
 	case "bench":
 		return benchCmd(args[1:], stdout, stderr)
+	case "repl":
+		return replCmd(args[1:], stdout, stderr)
+	case "server":
+		return serverCmd(args[1:], stdout, stderr)
+	case "submit", "jobs", "describe", "savepoint", "stop", "delete":
+		return clientCmd(args[0], args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "eddy: unknown command %q\n\n%s", args[0], usage)
 	return 2
@@ -95,6 +121,10 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	batch := fs.Int("batch-size", 8192, "rows per batch")
 	sqlText := fs.String("e", "", "SQL to run")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for performance work)")
+	stateDir := fs.String("state-dir", "", "folder of the job's checkpoints")
+	restore := fs.String("restore", "", "start from this checkpoint, savepoint or checkpoint folder")
+	allowNonRestored := fs.Bool("allow-non-restored-state", false, "with --restore: drop saved state the changed query has no operator for")
+	savepointOnStop := fs.Bool("savepoint-on-stop", false, "on Ctrl-C or SIGTERM, also write the final checkpoint as a savepoint")
 	// Accept flags before and after the file name.
 	var files []string
 	rest := args
@@ -140,6 +170,14 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	sess := engine.NewSession()
 	sess.Format, sess.BatchSize, sess.Stdout, sess.Stderr = f, *batch, stdout, stderr
+	sess.Checkpoints = engine.CheckpointOptions{StateDir: *stateDir, Restore: *restore, AllowNonRestored: *allowNonRestored}
+	var jobs []*engine.Job
+	sess.JobStarted = func(j *engine.Job) {
+		if *savepointOnStop {
+			j.StopWithSavepoint()
+		}
+		jobs = append(jobs, j)
+	}
 	if isTerminal(stderr) {
 		sess.Progress = stderr
 	}
@@ -161,6 +199,16 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		if err := sess.RunScript(ctx, sc[0], sc[1]); err != nil {
 			if errors.Is(err, context.Canceled) {
 				fmt.Fprintln(stderr, "eddy: stopped")
+				resumable := false
+				for _, j := range jobs {
+					if st := j.CheckpointStats(); st.Last != nil {
+						fmt.Fprintf(stderr, "eddy: %s: last %s %d at %s\n", j.Pipeline, st.Last.Kind, st.Last.ID, st.Last.Path)
+						resumable = true
+					}
+				}
+				if resumable && *stateDir != "" {
+					fmt.Fprintf(stderr, "eddy: resume with: eddy run %s --state-dir %s --restore %s\n", strings.Join(files, " "), *stateDir, *stateDir)
+				}
 				return 130
 			}
 			var perr *parser.Error

@@ -148,6 +148,9 @@ type Config struct {
 	StartupMode            StartupMode     // 'scan.startup.mode'
 	StartupTimestampMillis int64           // for StartTimestamp
 	StartupOffsets         map[int32]int64 // partition -> offset, for StartSpecificOffsets
+	// ResumeOffsets, when set (a restore from a checkpoint), override the start offset of
+	// the partitions they list; other partitions start by StartupMode.
+	ResumeOffsets map[TopicPartition]int64
 
 	BoundedMode            BoundedMode     // 'scan.bounded.mode'
 	BoundedTimestampMillis int64           // for BoundedTimestamp

@@ -52,6 +52,7 @@ type partState struct {
 	start int64 // resolved start offset
 	end   int64 // exclusive end offset; -1 when unbounded
 	next  int64 // offset after the last record returned (start before any)
+	high  int64 // the partition's high watermark at the last fetch (-1: none yet)
 	done  bool
 }
 
@@ -96,12 +97,17 @@ func NewReader(ctx context.Context, cfg *Config) (*Reader, error) {
 		r.state[t] = make([]*partState, n)
 		for p := int32(0); p < n; p++ {
 			r.parts = append(r.parts, TopicPartition{t, p})
-			r.state[t][p] = &partState{end: -1}
+			r.state[t][p] = &partState{end: -1, high: -1}
 		}
 	}
 	if err := r.resolve(ctx, tps); err != nil {
 		cl.Close()
 		return nil, err
+	}
+	for tp, o := range cfg.ResumeOffsets {
+		if ps := r.state[tp.Topic]; int(tp.Partition) < len(ps) {
+			ps[tp.Partition].start = o
+		}
 	}
 	consume := map[string]map[int32]kgo.Offset{}
 	for _, tp := range r.parts {
@@ -345,6 +351,18 @@ func (r *Reader) Offsets() map[TopicPartition]int64 {
 	return out
 }
 
+// HighWatermarks returns the high watermark (end offset) of every partition seen in fetches
+// so far; partitions not fetched yet are missing.
+func (r *Reader) HighWatermarks() map[TopicPartition]int64 {
+	out := make(map[TopicPartition]int64, len(r.parts))
+	r.each(func(tp TopicPartition, ps *partState) {
+		if ps.high > 0 {
+			out[tp] = ps.high
+		}
+	})
+	return out
+}
+
 // Done reports whether every partition reached its bounded end offset. It is always false
 // for an unbounded Reader.
 func (r *Reader) Done() bool { return r.bounded && r.open == 0 }
@@ -384,10 +402,14 @@ func (r *Reader) Poll(ctx context.Context) (Fetch, error) {
 				states := r.state[t.Topic]
 				for pi := range t.Partitions {
 					p := &t.Partitions[pi]
-					if int(p.Partition) >= len(states) || len(p.Records) == 0 {
+					if int(p.Partition) >= len(states) {
 						continue
 					}
 					ps := states[p.Partition]
+					ps.high = max(ps.high, p.HighWatermark)
+					if len(p.Records) == 0 {
+						continue
+					}
 					if ps.done {
 						continue
 					}

@@ -42,8 +42,10 @@ type tableSink struct {
 	valueSchema *arrow.Schema
 	interval    time.Duration
 	lastTxn     time.Time
-	mu          sync.Mutex
-	recs        []*kgo.Record
+	// checkpointed: the job checkpoints, and transactions commit only at checkpoints.
+	checkpointed bool
+	mu           sync.Mutex
+	recs         []*kgo.Record
 }
 
 func newTableSink(spec connectors.TableSpec, upsert bool) (*tableSink, error) {
@@ -191,7 +193,7 @@ func (s *tableSink) WriteChangelog(b arrow.RecordBatch, kinds []connectors.RowKi
 	if err := s.w.Write(s.recs); err != nil {
 		return fmt.Errorf("table '%s': %v", s.name, err)
 	}
-	if s.exactly && time.Since(s.lastTxn) >= s.interval {
+	if s.exactly && !s.checkpointed && time.Since(s.lastTxn) >= s.interval {
 		return s.commit()
 	}
 	return nil
@@ -227,6 +229,14 @@ func (s *tableSink) Close() error {
 	defer func() { s.w.Close(); s.w = nil }()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	if s.exactly && s.checkpointed {
+		// What no checkpoint committed is not part of the output: the job's last
+		// checkpoint committed everything it processed, or a restart will redo it.
+		if err := s.w.Abort(ctx); err != nil {
+			return fmt.Errorf("table '%s': aborting the Kafka transaction: %v", s.name, err)
+		}
+		return nil
+	}
 	if s.exactly {
 		// The last transaction also moves the consumer groups of the job's Kafka sources
 		// that read to their bounded end: output and input position commit together.

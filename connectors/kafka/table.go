@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -80,6 +81,18 @@ type tableSource struct {
 	idle   time.Duration
 	// progress tells the job's exactly-once Kafka sinks where a bounded read ended.
 	progress *sourceProgress
+	// pos is the position after the last batch emitted (Run's goroutine only).
+	pos *position
+	// resume are the offsets of a restore (ResumeAt).
+	resume map[TopicPartition]int64
+	// lag is how many records the partitions hold past what was read, -1 before known.
+	lag atomic.Int64
+}
+
+// Lag implements connectors.LagReporter.
+func (s *tableSource) Lag() (int64, bool) {
+	n := s.lag.Load()
+	return n, n >= 0
 }
 
 func newTableSource(spec connectors.TableSpec) (*tableSource, error) {
@@ -123,6 +136,7 @@ func newTableSource(spec connectors.TableSpec) (*tableSource, error) {
 		}
 	}
 	src := &tableSource{spec: spec, layout: l, value: value, cfg: cfg, idle: idle}
+	src.lag.Store(-1)
 	if spec.Job != nil && cfg.GroupID != "" {
 		src.progress = &sourceProgress{brokers: brokerKey(cfg), group: cfg.GroupID}
 		spec.Job.Add(progressKey, src.progress)
@@ -145,13 +159,20 @@ type partitionInput struct {
 	keyRaw   *array.BinaryBuilder
 	meta     []*metadataColumn
 	rows     int
+	next     int64 // offset after the last record decoded
 	lastData time.Time
 	idle     bool
 }
 
 // Run implements connectors.Source.
 func (s *tableSource) Run(ctx context.Context, out exec.Emitter) error {
-	r, err := NewReader(ctx, s.cfg)
+	cfg := s.cfg
+	if s.resume != nil {
+		c := *cfg
+		c.ResumeOffsets = s.resume
+		cfg = &c
+	}
+	r, err := NewReader(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("table '%s': %v", s.spec.Name, err)
 	}
@@ -202,6 +223,13 @@ func (s *tableSource) Run(ctx context.Context, out exec.Emitter) error {
 			}
 		}
 	}()
+	pos := &position{parts: parts, next: make([]int64, len(parts))}
+	start := r.StartOffsets()
+	for i, tp := range parts {
+		pos.next[i] = start[tp]
+		inputs[i].next = start[tp]
+	}
+	s.pos = pos
 	if err := out.Emit(exec.Message{Kind: exec.KindSplits, Split: int32(len(parts))}); err != nil {
 		return err
 	}
@@ -237,6 +265,7 @@ func (s *tableSource) Run(ctx context.Context, out exec.Emitter) error {
 			in := inputs[i]
 			in.lastData, in.idle = now, false
 			for _, rec := range pr.Records {
+				in.next = rec.Offset + 1
 				if err := s.decode(in, rec); err != nil {
 					return err
 				}
@@ -250,6 +279,14 @@ func (s *tableSource) Run(ctx context.Context, out exec.Emitter) error {
 				return err
 			}
 		}
+		high := r.HighWatermarks()
+		var lag int64
+		for _, in := range inputs {
+			if h, ok := high[in.tp]; ok && h > in.next {
+				lag += h - in.next
+			}
+		}
+		s.lag.Store(lag)
 		if s.idle > 0 {
 			for i, in := range inputs {
 				if !in.idle && now.Sub(in.lastData) >= s.idle {
@@ -335,6 +372,7 @@ func (s *tableSource) flush(i int32, in *partitionInput, out exec.Emitter) error
 	defer b.Release()
 	m := exec.BatchMessage(b, nil)
 	m.Split = i
+	m.Position = s.pos.advance(i, in.next)
 	return out.Emit(m)
 }
 

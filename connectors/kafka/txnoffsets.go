@@ -41,7 +41,44 @@ type sourceProgress struct {
 	group    string
 	finished bool
 	offsets  map[TopicPartition]int64
-	mu       sync.Mutex
+	// atCheckpoint are the offsets of the checkpoint being taken (nil: none yet).
+	atCheckpoint map[TopicPartition]int64
+	mu           sync.Mutex
+}
+
+func (p *sourceProgress) checkpointed(offsets map[TopicPartition]int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.atCheckpoint = offsets
+}
+
+// checkpointGroups lists the offsets of the job's Kafka sources with a consumer group on
+// brokers at the checkpoint being taken: an exactly-once sink commits them with its output.
+func checkpointGroups(job *connectors.JobShared, brokers string) map[string]map[TopicPartition]int64 {
+	return sourceGroups(job, brokers, func(p *sourceProgress) map[TopicPartition]int64 { return p.atCheckpoint })
+}
+
+// sourceGroups collects, per consumer group, the offsets pick returns (nil: none) of the
+// job's Kafka sources with a group on brokers.
+func sourceGroups(job *connectors.JobShared, brokers string, pick func(*sourceProgress) map[TopicPartition]int64) map[string]map[TopicPartition]int64 {
+	out := map[string]map[TopicPartition]int64{}
+	if job == nil {
+		return out
+	}
+	for _, v := range job.All(progressKey) {
+		p := v.(*sourceProgress)
+		p.mu.Lock()
+		if offsets := pick(p); offsets != nil && p.group != "" && p.brokers == brokers {
+			if out[p.group] == nil {
+				out[p.group] = map[TopicPartition]int64{}
+			}
+			for tp, o := range offsets {
+				out[p.group][tp] = o
+			}
+		}
+		p.mu.Unlock()
+	}
+	return out
 }
 
 const progressKey = "kafka.source-progress"
@@ -55,24 +92,12 @@ func (p *sourceProgress) finish(offsets map[TopicPartition]int64) {
 // finishedGroups lists the offsets of the job's Kafka sources on brokers that finished a
 // bounded read with a consumer group: an exactly-once sink commits them with its output.
 func finishedGroups(job *connectors.JobShared, brokers string) map[string]map[TopicPartition]int64 {
-	if job == nil {
-		return nil
-	}
-	out := map[string]map[TopicPartition]int64{}
-	for _, v := range job.All(progressKey) {
-		p := v.(*sourceProgress)
-		p.mu.Lock()
-		if p.finished && p.group != "" && p.brokers == brokers {
-			if out[p.group] == nil {
-				out[p.group] = map[TopicPartition]int64{}
-			}
-			for tp, o := range p.offsets {
-				out[p.group][tp] = o
-			}
+	return sourceGroups(job, brokers, func(p *sourceProgress) map[TopicPartition]int64 {
+		if p.finished {
+			return p.offsets
 		}
-		p.mu.Unlock()
-	}
-	return out
+		return nil
+	})
 }
 
 func brokerKey(c *Config) string {
