@@ -246,3 +246,56 @@ SELECT auction, shard_id, sequence_number, partition_key, arrival IS NOT NULL AS
 `, recs[0].Seq, recs[1].Seq)
 	require.Equal(t, want, stdout.String())
 }
+
+// TestKinesisCheckpointRestore reads a 2-shard stream whose shard 1 was split, stops the job
+// gracefully half-way (its final checkpoint holds each shard's sequence number), restores it
+// and reads on: the windows of both runs together equal the batch computation, none twice.
+func TestKinesisCheckpointRestore(t *testing.T) {
+	ep := testpeer.StartKinesalite(t)
+	cl := testpeer.NewKinesisClient(ep)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	require.NoError(t, testpeer.CreateKinesisStream(ctx, cl, "bids", 2))
+	rng := rand.New(rand.NewPCG(9, 9))
+	bids, recs, _ := kinesisBids(rng, 3000, diffBaseMs)
+	require.NoError(t, testpeer.PutKinesisRecords(ctx, cl, "bids", recs[:len(recs)/2]))
+	require.NoError(t, testpeer.SplitKinesisShard(ctx, cl, "bids", "shardId-000000000001"))
+	require.NoError(t, testpeer.PutKinesisRecords(ctx, cl, "bids", recs[len(recs)/2:]))
+	script := fmt.Sprintf(`
+CREATE TABLE bids (auction BIGINT, price DOUBLE, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)
+WITH (%s);
+SET 'execution.checkpointing.interval' = '100 ms';
+SELECT window_start, auction, COUNT(*) AS n, MAX(price) AS top
+FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+GROUP BY window_start, window_end, auction;
+`, kinesisTable(ep, "bids", `, 'scan.stream.initpos' = 'TRIM_HORIZON', 'scan.bounded.mode' = 'latest',
+      'scan.shard.getrecords.maxrecordcount' = '100', 'scan.shard.getrecords.intervalmillis' = '50'`))
+	state := t.TempDir()
+	run := func(ctx context.Context, restore string) ([]string, error) {
+		var stdout bytes.Buffer
+		s := NewSession()
+		s.Stdout, s.Stderr = &stdout, &lockedBuffer{}
+		s.Checkpoints = CheckpointOptions{StateDir: state, Restore: restore}
+		err := s.RunScript(ctx, "job.sql", script)
+		var rows []string
+		for _, l := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+			if l == "" {
+				continue
+			}
+			var w windowRow
+			require.NoError(t, json.Unmarshal([]byte(l), &w), l)
+			rows = append(rows, w.String())
+		}
+		return rows, err
+	}
+	first, firstCancel := context.WithTimeout(ctx, 700*time.Millisecond)
+	part1, err := run(first, "")
+	firstCancel()
+	require.True(t, stoppedByContext(err), "the first run must stop half-way: %v", err)
+	part2, err := run(ctx, state)
+	require.NoError(t, err)
+	got := append(part1, part2...)
+	sort.Strings(got)
+	require.Equal(t, strings.Join(windowCounts(bids), "\n"), strings.Join(got, "\n"))
+	t.Logf("%d windows before the stop, %d after the restore", len(part1), len(part2))
+}
