@@ -222,7 +222,8 @@ func readManifest(dir string) (manifest, error) {
 	if err != nil {
 		return m, fmt.Errorf("%s: %w", filepath.Join(dir, manifestName), err)
 	}
-	// The manifest reuses the checkpoint framing: its ids ride in Counters-free Operators.
+	// The manifest reuses the checkpoint framing (magic, checksum): the ids of the completed
+	// checkpoints are its Operators' ids.
 	for _, o := range f.Operators {
 		n, _ := strconv.ParseInt(o.ID, 10, 64)
 		m.Completed = append(m.Completed, n)
