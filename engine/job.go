@@ -237,6 +237,10 @@ func (s *Session) build(job *Job, n planner.PhysNode) (*arrow.Schema, wire, erro
 			in = p.Schema()
 		}
 		return in, chainWire(job, ops, connect), nil
+	case *planner.PhysProcTimeWatermark:
+		return s.unary(job, x.Input, func(in *arrow.Schema) (exec.Operator, error) {
+			return exec.NewProcTimeWatermarks(in, x.TimeCol), nil
+		})
 	case *planner.PhysWindowAssign:
 		return s.unary(job, x.Input, func(in *arrow.Schema) (exec.Operator, error) {
 			wt := x.Props().Schema[len(x.Props().Schema)-1].Type

@@ -293,3 +293,60 @@ func (d *SplitInfoDrop) Process(m Message, out Emitter) error {
 	}
 	return out.Emit(m)
 }
+
+// ProcTimeWatermarks gives processing-time windows (over a PROCTIME() column) their time:
+// after each batch it emits a watermark just below the batch's largest processing time, so
+// a window fires once rows of a later wall-clock time arrive, or at the end of input. The
+// event-time watermarks of its input are dropped (they do not drive these windows), and
+// no row is late: PROCTIME() is read once per batch and never goes back. A window whose
+// end passes while no row arrives fires with the next row or the end of input.
+type ProcTimeWatermarks struct {
+	schema *arrow.Schema
+	col    int
+	wm     int64
+}
+
+// NewProcTimeWatermarks makes the operator for batches of schema whose column col holds
+// the processing time.
+func NewProcTimeWatermarks(schema *arrow.Schema, col int) *ProcTimeWatermarks {
+	return &ProcTimeWatermarks{schema: schema, col: col, wm: MinWatermark}
+}
+
+func (p *ProcTimeWatermarks) Schema() *arrow.Schema { return p.schema }
+func (p *ProcTimeWatermarks) Close() error          { return nil }
+
+func (p *ProcTimeWatermarks) Process(m Message, out Emitter) error {
+	switch m.Kind {
+	case KindBatch:
+		m.RowWatermarks = nil
+		if err := out.Emit(m); err != nil {
+			return err
+		}
+		ts, ok := m.Batch.Column(p.col).(*array.Timestamp)
+		if !ok {
+			return nil
+		}
+		hi := p.wm
+		for i := 0; i < ts.Len(); i++ {
+			if ts.IsValid(i) && int64(ts.Value(i))-1 > hi {
+				hi = int64(ts.Value(i)) - 1
+			}
+		}
+		if hi > p.wm {
+			p.wm = hi
+			return out.Emit(WatermarkMessage(hi))
+		}
+		return nil
+	case KindWatermark:
+		return nil
+	case KindEnd:
+		if p.wm != MaxWatermark {
+			p.wm = MaxWatermark
+			if err := out.Emit(WatermarkMessage(MaxWatermark)); err != nil {
+				return err
+			}
+		}
+		return out.Emit(m)
+	}
+	return out.Emit(m)
+}

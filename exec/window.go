@@ -1,6 +1,9 @@
 package exec
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // WindowKind names a window table-valued function.
 type WindowKind uint8
@@ -30,9 +33,17 @@ type WindowSpec struct {
 	Slide   int64 // HOP slide, CUMULATE step
 	Offset  int64
 	Gap     int64
+	// ProcTime: TimeCol is a processing-time attribute (PROCTIME()); the window's
+	// watermarks come from exec.ProcTimeWatermarks, not from the table's WATERMARK.
+	ProcTime bool
 }
 
 func (w WindowSpec) String() string {
+	if w.ProcTime {
+		v := w
+		v.ProcTime = false
+		return strings.Replace(v.String(), "(", "(proctime, ", 1)
+	}
 	switch w.Kind {
 	case Tumble:
 		return fmt.Sprintf("TUMBLE(size=%s%s)", fmtMillis(w.Size), fmtOffset(w.Offset))

@@ -382,11 +382,12 @@ func (eb *exprBinder) windowSpec(call ast.Node, kind string, args []ast.ExprNode
 		return spec, nil, err
 	}
 	tc, ok := te.(*expr.Column)
-	if !ok || !eb.schema[tc.Index].RowTime {
-		hint := "declare it in the table: WATERMARK FOR ts AS ts - INTERVAL '5' SECOND"
-		return spec, nil, eb.errAt(timeArg, hint, "%s is not a time attribute (a column with a WATERMARK)", te.String())
+	if !ok || !eb.schema[tc.Index].RowTime && !eb.schema[tc.Index].ProcTime {
+		hint := "declare it in the table: WATERMARK FOR ts AS ts - INTERVAL '5' SECOND, or use a PROCTIME() column for processing time"
+		return spec, nil, eb.errAt(timeArg, hint, "%s is not a time attribute (a column with a WATERMARK, or PROCTIME())", te.String())
 	}
 	spec.TimeCol = tc.Index
+	spec.ProcTime = !eb.schema[tc.Index].RowTime
 	var ms []int64
 	for _, a := range rest[1:] {
 		v, err := eb.intervalMillis(a)

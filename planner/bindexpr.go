@@ -487,9 +487,10 @@ func (b *exprBinder) funcCall(x *ast.FuncCallExpr) (expr.Expr, error) {
 	case "__filter":
 		return nil, b.errAt(x, "FILTER (WHERE ...) follows an aggregate call in a GROUP BY query", "FILTER is not allowed here")
 	case "__proctime", "proctime":
-		// Processing time: the wall clock when the row is processed (TIMESTAMP_LTZ(3)). Used
-		// by lookup joins (FOR SYSTEM_TIME AS OF proc_time); windows need event time.
-		return b.call(x, "current_timestamp")
+		// Processing time: the wall clock when the row is processed (TIMESTAMP_LTZ(3)), a
+		// time attribute for lookup joins (FOR SYSTEM_TIME AS OF proc_time) and
+		// processing-time windows.
+		return b.call(x, "proctime")
 	case "__current_watermark":
 		return nil, b.errAt(x, "", "CURRENT_WATERMARK is not supported yet")
 	case ast.TimestampLiteral, ast.DateLiteral, ast.TimeLiteral:

@@ -97,7 +97,7 @@ func (t *Table) Written(i int) bool { return t.Physical(i) && t.Columns[i].Metad
 func (t *Table) FullSchema() Schema {
 	s := make(Schema, len(t.Columns))
 	for i, c := range t.Columns {
-		s[i] = Field{Name: c.Name, Type: c.Type, Qualifier: t.Name, RowTime: i == t.RowTime}
+		s[i] = Field{Name: c.Name, Type: c.Type, Qualifier: t.Name, RowTime: i == t.RowTime, ProcTime: c.Computed != nil && isProcTime(c.Computed, nil)}
 	}
 	return s
 }

@@ -15,6 +15,7 @@ type Field struct {
 	Type      arrow.DataType
 	Qualifier string // table name or alias, for t.col
 	RowTime   bool   // an event-time attribute (carries watermarks)
+	ProcTime  bool   // a processing-time attribute (PROCTIME())
 }
 
 // Schema is a plan node's output columns.
@@ -142,8 +143,21 @@ func (p *Project) Schema() Schema {
 		if c, ok := e.(*expr.Column); ok && in[c.Index].RowTime {
 			out[i].RowTime = true
 		}
+		out[i].ProcTime = isProcTime(e, in)
 	}
 	return out
+}
+
+// isProcTime reports whether e is a processing-time attribute: PROCTIME() or a column that
+// is one.
+func isProcTime(e expr.Expr, in Schema) bool {
+	switch x := e.(type) {
+	case *expr.Call:
+		return x.Func == "proctime"
+	case *expr.Column:
+		return x.Index < len(in) && in[x.Index].ProcTime
+	}
+	return false
 }
 
 func windowType(in Schema, timeCol int) arrow.DataType {

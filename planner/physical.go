@@ -112,6 +112,43 @@ type PhysWindowAggregate struct {
 	props Props
 }
 
+// PhysProcTimeWatermark replaces its input's watermarks by processing-time ones, taken from
+// the PROCTIME() column TimeCol, for the processing-time window above it.
+type PhysProcTimeWatermark struct {
+	Input   PhysNode
+	TimeCol int
+	props   Props
+}
+
+func (n *PhysProcTimeWatermark) Props() Props       { return n.props }
+func (n *PhysProcTimeWatermark) Inputs() []PhysNode { return []PhysNode{n.Input} }
+func (n *PhysProcTimeWatermark) Describe() string {
+	return fmt.Sprintf("ProcTimeWatermark(time=[%s])", n.Input.Props().Schema[n.TimeCol].Name)
+}
+
+// withProcTime puts a PhysProcTimeWatermark under a processing-time window, unless the
+// watermarks of in are already processing time (a window TVF under a window aggregation).
+func withProcTime(in PhysNode, w exec.WindowSpec) PhysNode {
+	if !w.ProcTime {
+		return in
+	}
+	n := in
+	for c, ok := n.(*PhysCalc); ok; c, ok = n.(*PhysCalc) {
+		n = c.Input
+	}
+	switch x := n.(type) {
+	case *PhysProcTimeWatermark:
+		return in
+	case *PhysWindowAssign:
+		if x.Window.ProcTime {
+			return in
+		}
+	}
+	p := in.Props()
+	p.TimeAttr = ""
+	return &PhysProcTimeWatermark{Input: in, TimeCol: w.TimeCol, props: p}
+}
+
 // PhysSink writes its input to a table, or to the client (Table nil).
 type PhysSink struct {
 	Input PhysNode
@@ -254,6 +291,7 @@ func (p *Planner) physical(n Node) (PhysNode, error) {
 			return nil, err
 		}
 		s := x.Schema()
+		in = withProcTime(in, x.Window)
 		return &PhysWindowAssign{Input: in, Window: x.Window, props: Props{Schema: s, Mode: Append, TimeAttr: timeAttr(s)}}, nil
 	case *WindowAggregate:
 		in, err := p.physical(x.Input)
@@ -264,6 +302,7 @@ func (p *Planner) physical(n Node) (PhysNode, error) {
 			return nil, fmt.Errorf("a window aggregation needs an append-only input, but its input is an updating result (a GROUP BY without a window, an outer join or a Top-N); aggregate the stream per window first")
 		}
 		s := x.Schema()
+		in = withProcTime(in, x.Window)
 		spec := exec.WindowAggSpec{Window: x.Window, Keys: x.Keys, Aggs: x.Aggs, WindowTimeType: s[len(x.Keys)].Type}
 		return &PhysWindowAggregate{Input: in, Spec: spec, props: Props{Schema: s, Mode: Append, TimeAttr: timeAttr(s)}}, nil
 	case *Aggregate:

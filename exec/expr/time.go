@@ -66,6 +66,7 @@ func registerTime() {
 		aliases   []string
 	}{
 		{"current_timestamp", "CURRENT_TIMESTAMP -> TIMESTAMP_LTZ(3): the wall clock, read once per batch", TimestampLTZ, []string{"now", "current_row_timestamp"}},
+		{"proctime", "PROCTIME() -> TIMESTAMP_LTZ(3): processing time, the wall clock read once per batch; a time attribute for processing-time windows and lookup joins", TimestampLTZ, nil},
 		{"localtimestamp", "LOCALTIMESTAMP -> TIMESTAMP(3): the wall clock in the session zone (UTC)", Timestamp, nil},
 		{"current_date", "CURRENT_DATE -> DATE: today (UTC)", Date, nil},
 	} {
