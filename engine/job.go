@@ -50,6 +50,8 @@ type Job struct {
 	// resumedAt[i] the encoded position it was restored at (until it reads on).
 	positions []any
 	resumedAt [][]byte
+	// procTime are the operators of processing-time windows, advanced by a timer.
+	procTime []*exec.ProcTimeWatermarks
 	ckpt      *checkpointer
 }
 
@@ -67,6 +69,9 @@ func (j *Job) addOp(op any) {
 		id = fmt.Sprintf("%s-%x-%d", kind, sum[:5], n)
 	}
 	j.ops = append(j.ops, op)
+	if pt, ok := op.(*exec.ProcTimeWatermarks); ok {
+		j.procTime = append(j.procTime, pt)
+	}
 	j.opIDs = append(j.opIDs, id)
 	j.opDescs = append(j.opDescs, kind+" of "+strings.SplitN(tree, "\n", 2)[0])
 }
@@ -492,10 +497,22 @@ func (j *Job) Run(parent context.Context) error {
 			tick = t.C
 		}
 	}
+	var clock <-chan time.Time
+	if len(j.procTime) > 0 {
+		t := time.NewTicker(procTimeTick)
+		defer t.Stop()
+		clock = t.C
+	}
 	var opErr error
 loop:
 	for {
 		select {
+		case now := <-clock:
+			if opErr == nil {
+				if opErr = j.advanceProcTime(now); opErr != nil {
+					cancel()
+				}
+			}
 		case sm, ok := <-msgs:
 			if !ok {
 				break loop
@@ -559,6 +576,25 @@ loop:
 		return fmt.Errorf("internal error: a source of %s stopped without end of input", j.Name)
 	}
 	return closeErr
+}
+
+// procTimeTick is how often processing-time windows look at the wall clock.
+const procTimeTick = 100 * time.Millisecond
+
+// advanceProcTime moves the processing-time watermarks to now; a panic in an operator is
+// an internal error of the job.
+func (j *Job) advanceProcTime(now time.Time) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = internalError("an operator of "+j.Name, r)
+		}
+	}()
+	for _, p := range j.procTime {
+		if err := p.Advance(now.UnixMilli()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // emit pushes m from source i through the operators; a panic in one is an internal error

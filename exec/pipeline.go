@@ -295,15 +295,26 @@ func (d *SplitInfoDrop) Process(m Message, out Emitter) error {
 }
 
 // ProcTimeWatermarks gives processing-time windows (over a PROCTIME() column) their time:
-// after each batch it emits a watermark just below the batch's largest processing time, so
-// a window fires once rows of a later wall-clock time arrive, or at the end of input. The
-// event-time watermarks of its input are dropped (they do not drive these windows), and
-// no row is late: PROCTIME() is read once per batch and never goes back. A window whose
-// end passes while no row arrives fires with the next row or the end of input.
+// after each batch it emits a watermark just below the batch's largest processing time, and
+// the job's timer calls Advance with the wall clock, so a window fires when its end has
+// passed even while no row arrives. The event-time watermarks of its input are dropped
+// (they do not drive these windows), and no row is late: PROCTIME() is read once per batch,
+// on the job's goroutine, after the last Advance.
 type ProcTimeWatermarks struct {
 	schema *arrow.Schema
 	col    int
 	wm     int64
+	out    Emitter // where Advance emits: the emitter of the last Process
+}
+
+// Advance moves the watermark to just below now (epoch ms, the wall clock), firing the
+// windows that ended. It must be called on the goroutine that calls Process.
+func (p *ProcTimeWatermarks) Advance(now int64) error {
+	if p.out == nil || now-1 <= p.wm || p.wm == MaxWatermark {
+		return nil
+	}
+	p.wm = now - 1
+	return p.out.Emit(WatermarkMessage(p.wm))
 }
 
 // NewProcTimeWatermarks makes the operator for batches of schema whose column col holds
@@ -316,6 +327,7 @@ func (p *ProcTimeWatermarks) Schema() *arrow.Schema { return p.schema }
 func (p *ProcTimeWatermarks) Close() error          { return nil }
 
 func (p *ProcTimeWatermarks) Process(m Message, out Emitter) error {
+	p.out = out
 	switch m.Kind {
 	case KindBatch:
 		m.RowWatermarks = nil
