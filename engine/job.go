@@ -52,7 +52,7 @@ type Job struct {
 	resumedAt [][]byte
 	// procTime are the operators of processing-time windows, advanced by a timer.
 	procTime []*exec.ProcTimeWatermarks
-	ckpt      *checkpointer
+	ckpt     *checkpointer
 }
 
 // addOp adds an operator of the plan node being built, with a stable id: the operator's
