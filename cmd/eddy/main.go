@@ -60,9 +60,10 @@ Flags of run:
 
 A script holds statements ended by ';': CREATE TABLE ... WITH ('connector' = ...),
 CREATE VIEW, SET 'key' = 'value', SELECT, INSERT INTO, EXECUTE STATEMENT SET,
-EXPLAIN, SHOW TABLES, DESCRIBE. Connectors: kafka, upsert-kafka, filesystem (alias file), datagen,
-nexmark, print, blackhole. Windows: TUMBLE, HOP, CUMULATE, SESSION table functions
-and the legacy GROUP BY TUMBLE(ts, INTERVAL ...) forms. Also GROUP BY without a
+EXPLAIN, SHOW TABLES, DESCRIBE. Connectors: kafka, upsert-kafka, kinesis, filesystem
+(alias file), datagen, nexmark, print, blackhole. Windows: TUMBLE, HOP, CUMULATE, SESSION
+table functions and the legacy GROUP BY TUMBLE(ts, INTERVAL ...) forms, over event time
+(a WATERMARK) or processing time (a PROCTIME() column). Also GROUP BY without a
 window (an updating result), [LEFT|RIGHT|FULL] JOIN, interval joins, lookup joins
 (JOIN dim FOR SYSTEM_TIME AS OF s.proc_time), window joins, Top-N and
 deduplication (ROW_NUMBER() OVER ... WHERE rn <= N), OVER windows, LAG/LEAD.
