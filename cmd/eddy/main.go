@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/eddysql/eddy/engine"
@@ -56,7 +57,8 @@ Flags of run:
                                       latest usable checkpoint of a folder
   --allow-non-restored-state          with --restore: drop saved state of operators
                                       the changed query no longer has
-  --savepoint-on-stop                 on Ctrl-C/SIGTERM write a savepoint too
+  --savepoint-on-stop                 on Ctrl-C/SIGTERM write a savepoint too;
+                                      kill -USR1 PID writes one at any time
 
 A script holds statements ended by ';': CREATE TABLE ... WITH ('connector' = ...),
 CREATE VIEW, SET 'key' = 'value', SELECT, INSERT INTO, EXECUTE STATEMENT SET,
@@ -173,12 +175,38 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	sess.Format, sess.BatchSize, sess.Stdout, sess.Stderr = f, *batch, stdout, stderr
 	sess.Checkpoints = engine.CheckpointOptions{StateDir: *stateDir, Restore: *restore, AllowNonRestored: *allowNonRestored}
 	var jobs []*engine.Job
+	var jobsMu sync.Mutex
 	sess.JobStarted = func(j *engine.Job) {
 		if *savepointOnStop {
 			j.StopWithSavepoint()
 		}
+		jobsMu.Lock()
 		jobs = append(jobs, j)
+		jobsMu.Unlock()
 	}
+	// kill -USR1 PID takes a savepoint of every running job now.
+	usr1, done := make(chan os.Signal, 1), make(chan struct{})
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer func() { signal.Stop(usr1); close(done) }()
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-usr1:
+			}
+			jobsMu.Lock()
+			running := append([]*engine.Job(nil), jobs...)
+			jobsMu.Unlock()
+			for _, j := range running {
+				if info, err := j.Savepoint(""); err != nil {
+					fmt.Fprintf(stderr, "eddy: no savepoint of %s: %v\n", j.Pipeline, err)
+				} else {
+					fmt.Fprintf(stderr, "eddy: savepoint of %s: %s\n", j.Pipeline, info.Path)
+				}
+			}
+		}
+	}()
 	if isTerminal(stderr) {
 		sess.Progress = stderr
 	}
@@ -201,6 +229,8 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 			if errors.Is(err, context.Canceled) {
 				fmt.Fprintln(stderr, "eddy: stopped")
 				resumable := false
+				jobsMu.Lock()
+				defer jobsMu.Unlock()
 				for _, j := range jobs {
 					if st := j.CheckpointStats(); st.Last != nil {
 						fmt.Fprintf(stderr, "eddy: %s: last %s %d at %s\n", j.Pipeline, st.Last.Kind, st.Last.ID, st.Last.Path)
