@@ -2,10 +2,12 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/eddysql/eddy/connectors"
 )
@@ -79,6 +81,9 @@ func (s *tableSink) CommittedCheckpoint() (int64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	resp, err := kadm.NewClient(s.w.cl).FetchOffsets(ctx, markerGroup(s.w.cfg.TransactionalID()))
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		return 0, nil // no checkpoint committed yet (the job died before its first)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("table '%s': reading the checkpoint marker: %v", s.name, err)
 	}
