@@ -168,7 +168,8 @@ GROUP BY window_start, window_end, auction;
 		srv = startServer()
 		// Recovery: from the restart until the job runs again from its checkpoint.
 		for time.Since(start) < 30*time.Second {
-			if j, err := c.Describe(id); err == nil && len(j.Pipelines) > 0 && j.Pipelines[0].RestoredFrom != nil {
+			// (Killed before its first checkpoint, the job starts afresh: nothing to restore.)
+			if j, err := c.Describe(id); err == nil && len(j.Pipelines) > 0 && (round == 0 || j.Pipelines[0].RestoredFrom != nil) {
 				recovery = append(recovery, time.Since(start))
 				break
 			}
