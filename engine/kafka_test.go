@@ -29,17 +29,12 @@ func TestKafkaWindowedExactlyOnce(t *testing.T) {
 func testKafkaWindowed(t *testing.T, keyed bool) {
 	addr := testpeer.StartKafka(t, 4, "bids", "counts")
 	rng := rand.New(rand.NewPCG(7, 7))
-	type bid struct {
-		auction int64
-		price   float64
-		ts      int64
-	}
-	var bids []bid
+	var bids []testBid
 	var lines []string
 	cur := diffBaseMs
 	for i := 0; i < 2000; i++ {
 		cur += rng.Int64N(50)
-		b := bid{auction: 1 + rng.Int64N(8), price: float64(rng.Int64N(10000)) / 100, ts: cur - rng.Int64N(2000)}
+		b := testBid{auction: 1 + rng.Int64N(8), price: float64(rng.Int64N(10000)) / 100, ts: cur - rng.Int64N(2000)}
 		bids = append(bids, b)
 		// Keyed by auction, a partition holds whole auctions; unkeyed, kcat spreads records
 		// over the partitions. Either way each partition keeps production order.
@@ -80,38 +75,13 @@ GROUP BY window_start, window_end, auction;
 
 	// The batch answer: every bid is within 2 s of its partition's order, under the 5 s delay,
 	// so none is late.
-	type key struct{ ws, auction int64 }
-	type agg struct {
-		n   int64
-		top float64
-	}
-	want := map[key]*agg{}
-	for _, b := range bids {
-		k := key{b.ts - b.ts%10_000, b.auction}
-		a := want[k]
-		if a == nil {
-			a = &agg{top: b.price}
-			want[k] = a
-		}
-		a.n++
-		a.top = max(a.top, b.price)
-	}
-	var wantLines []string
-	for k, a := range want {
-		wantLines = append(wantLines, fmt.Sprintf("%s %d %d %.2f", time.UnixMilli(k.ws).UTC().Format("2006-01-02 15:04:05.000"), k.auction, a.n, a.top))
-	}
+	wantLines := windowCounts(bids)
 	var gotLines []string
 	for _, l := range testpeer.KcatConsume(t, addr, "counts", true) {
-		var r struct {
-			WindowStart string  `json:"window_start"`
-			Auction     int64   `json:"auction"`
-			N           int64   `json:"n"`
-			Top         float64 `json:"top"`
-		}
+		var r windowRow
 		require.NoError(t, json.Unmarshal([]byte(l), &r), l)
-		gotLines = append(gotLines, fmt.Sprintf("%s %d %d %.2f", r.WindowStart, r.Auction, r.N, r.Top))
+		gotLines = append(gotLines, r.String())
 	}
-	sort.Strings(wantLines)
 	sort.Strings(gotLines)
 	require.NotEmpty(t, gotLines)
 	require.Equal(t, strings.Join(wantLines, "\n"), strings.Join(gotLines, "\n"))

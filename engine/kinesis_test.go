@@ -17,8 +17,8 @@ import (
 	"github.com/eddysql/eddy/internal/testpeer"
 )
 
-// kinesisBid is one bid of the Kinesis tests.
-type kinesisBid struct {
+// testBid is one bid of the Kafka and Kinesis tests.
+type testBid struct {
 	auction int64
 	price   float64
 	ts      int64
@@ -26,12 +26,12 @@ type kinesisBid struct {
 
 // kinesisBids makes n bids whose timestamps are at most 2 s out of order (within the
 // 5 s watermark delay, so none is late), as JSON records keyed by auction.
-func kinesisBids(rng *rand.Rand, n int, cur int64) ([]kinesisBid, []testpeer.KinesisRecord, int64) {
-	var bids []kinesisBid
+func kinesisBids(rng *rand.Rand, n int, cur int64) ([]testBid, []testpeer.KinesisRecord, int64) {
+	var bids []testBid
 	var recs []testpeer.KinesisRecord
 	for i := 0; i < n; i++ {
 		cur += rng.Int64N(40)
-		b := kinesisBid{auction: 1 + rng.Int64N(12), price: float64(rng.Int64N(10000)) / 100, ts: cur - rng.Int64N(2000)}
+		b := testBid{auction: 1 + rng.Int64N(12), price: float64(rng.Int64N(10000)) / 100, ts: cur - rng.Int64N(2000)}
 		bids = append(bids, b)
 		recs = append(recs, testpeer.KinesisRecord{Key: fmt.Sprint(b.auction),
 			Data: fmt.Appendf(nil, `{"auction":%d,"price":%.2f,"ts":%d}`, b.auction, b.price, b.ts)})
@@ -39,9 +39,9 @@ func kinesisBids(rng *rand.Rand, n int, cur int64) ([]kinesisBid, []testpeer.Kin
 	return bids, recs, cur
 }
 
-// windowCounts is the batch answer of the tests' query: per 10 s window and auction, the
+// windowCounts is the batch answer of the Kafka and Kinesis tests' query: per 10 s window and auction, the
 // count and the top price, as "window_start auction n top" lines, sorted.
-func windowCounts(bids []kinesisBid) []string {
+func windowCounts(bids []testBid) []string {
 	type key struct{ ws, auction int64 }
 	type agg struct {
 		n   int64
@@ -161,7 +161,7 @@ func TestKinesisSplitDuringWindowedRead(t *testing.T) {
 		if sum := md5.Sum([]byte(fmt.Sprint(a))); sum[0] >= 0x80 {
 			continue // hashes to shard 1
 		}
-		b := kinesisBid{auction: a, price: float64(i), ts: mid + 30_000 + int64(i)*10}
+		b := testBid{auction: a, price: float64(i), ts: mid + 30_000 + int64(i)*10}
 		bids = append(bids, b)
 		ahead = append(ahead, testpeer.KinesisRecord{Key: fmt.Sprint(a), Data: fmt.Appendf(nil, `{"auction":%d,"price":%.2f,"ts":%d}`, a, b.price, b.ts)})
 	}
