@@ -163,13 +163,17 @@ GROUP BY window_start, window_end, auction;
 			produce(2000)
 			time.Sleep(time.Duration(50+rng.IntN(1500)) * time.Millisecond)
 		}
+		// Killed before any checkpoint completed, the job starts afresh: nothing to restore.
+		restorable := false
+		if j, err := c.Describe(id); err == nil && len(j.Pipelines) > 0 {
+			restorable = j.Pipelines[0].LastCheckpoint != nil || j.Pipelines[0].RestoredFrom != nil
+		}
 		srv.kill()
 		start := time.Now()
 		srv = startServer()
 		// Recovery: from the restart until the job runs again from its checkpoint.
 		for time.Since(start) < 30*time.Second {
-			// (Killed before its first checkpoint, the job starts afresh: nothing to restore.)
-			if j, err := c.Describe(id); err == nil && len(j.Pipelines) > 0 && (round == 0 || j.Pipelines[0].RestoredFrom != nil) {
+			if j, err := c.Describe(id); err == nil && len(j.Pipelines) > 0 && (!restorable || j.Pipelines[0].RestoredFrom != nil) {
 				recovery = append(recovery, time.Since(start))
 				break
 			}
