@@ -232,11 +232,7 @@ CREATE TABLE sink (k INT, v BIGINT) WITH ('connector' = 'blackhole');
 func buildEddy(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "eddy")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
-		gobin = "go"
-	}
-	out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
 	return bin
 }
