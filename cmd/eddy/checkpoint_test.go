@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -104,4 +105,62 @@ func sortedLines(t *testing.T, path string) []string {
 	l := strings.Split(strings.TrimSpace(string(b)), "\n")
 	sort.Strings(l)
 	return l
+}
+
+// TestRunSavepointSignals: kill -USR1 takes a savepoint of a running `eddy run`, Ctrl-C
+// (SIGINT) stops it with a final savepoint (--savepoint-on-stop), and --restore of that
+// savepoint file finishes the job: the output of both runs together is one run's.
+func TestRunSavepointSignals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts eddy")
+	}
+	dir := t.TempDir()
+	job := filepath.Join(dir, "job.sql")
+	require.NoError(t, os.WriteFile(job, []byte(`
+CREATE TABLE bid (auction BIGINT, price BIGINT, dateTime TIMESTAMP(3), WATERMARK FOR dateTime AS dateTime - INTERVAL '4' SECOND)
+WITH ('connector' = 'nexmark', 'table' = 'bid', 'events.num' = '20000', 'tps' = '1000', 'max-emit-speed' = '10000', 'seed' = '2');
+SELECT window_start, COUNT(*) AS n, SUM(price) AS total FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(dateTime), INTERVAL '1' SECOND))
+GROUP BY window_start, window_end;
+`), 0o644))
+	code, want, errOut := runEddy(t, "run", job, "--format", "csv")
+	require.Equal(t, 0, code, errOut)
+
+	state, logPath := filepath.Join(dir, "state"), filepath.Join(dir, "run.log")
+	out1 := filepath.Join(dir, "out1.csv")
+	of, err := os.Create(out1)
+	require.NoError(t, err)
+	cmd := exec.Command(os.Args[0], "run", job, "--format", "csv", "--state-dir", state, "--savepoint-on-stop")
+	cmd.Env = append(os.Environ(), "EDDY_TEST_MAIN=1")
+	lf, err := os.Create(logPath)
+	require.NoError(t, err)
+	cmd.Stdout, cmd.Stderr = of, lf
+	require.NoError(t, cmd.Start())
+	readLog := func() string { b, _ := os.ReadFile(logPath); return string(b) }
+	time.Sleep(500 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGUSR1))
+	require.Eventually(t, func() bool { return strings.Contains(readLog(), "eddy: savepoint of select: ") }, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	require.Error(t, cmd.Wait(), "stopped: exit 130")
+	of.Close()
+	lf.Close()
+	log := readLog()
+	require.Contains(t, log, "eddy: stopped")
+	require.Contains(t, log, "last savepoint")
+	// The savepoint of the stop: the line "eddy: select: last savepoint N at PATH".
+	i := strings.Index(log, "last savepoint")
+	line := log[i:]
+	line = line[:strings.IndexByte(line, '\n')]
+	savepoint := line[strings.LastIndex(line, " at ")+4:]
+	require.FileExists(t, savepoint)
+
+	code, out2, errOut := runEddy(t, "run", job, "--format", "csv", "--state-dir", state, "--restore", savepoint)
+	require.Equal(t, 0, code, errOut)
+	b, err := os.ReadFile(out1)
+	require.NoError(t, err)
+	lines := func(s string) []string {
+		l := strings.Split(strings.TrimSpace(s), "\n")
+		sort.Strings(l)
+		return l
+	}
+	require.Equal(t, lines(want), lines(string(b)+out2))
 }
